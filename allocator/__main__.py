@@ -1,0 +1,6 @@
+"""``python -m allocator``."""
+
+from .cli import cli
+
+if __name__ == "__main__":
+    cli()

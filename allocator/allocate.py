@@ -1,0 +1,177 @@
+"""The pure core: pool → score → candidates → strategy → deadlines → reasons → invariants.
+
+No I/O and no clock: time comes from ``as_of``. DataFrames in, a new :class:`Allocation` out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from .eligibility import eligibility
+from .errors import InternalError
+from .explain import explain
+from .model import Allocation, Inputs, RunInfo
+from .pool import POOL_STATUSES, deadlines, pool_status, sla_hours
+from .scoring import score_customers
+from .settings import Settings
+from .strategies import AssignmentProblem, get_strategy
+from .summary import changes_frame, conflicts_frame, rep_summary, run_stats
+
+__all__ = ["OUTPUT_COLUMNS", "allocate"]
+
+_PROFILE = ["region", "province", "city", "industry", "tier"]
+LEADING_COLUMNS = [
+    "customer_id", "customer", "owner", "owner_id", "tier", "score", "reason_code", "reason",
+    "due_by", "escalate_at", "overdue", "previous_owner",
+]
+INPUT_COLUMNS = [
+    "industry", "region", "province", "city", "value", "intent", "history", "source", "stage",
+    "created", "last_contact", "closed", "deal_value", "contact", "phone", "email", "referred_by",
+]
+OUTPUT_COLUMNS = [*LEADING_COLUMNS, *INPUT_COLUMNS]
+
+
+def _classes(pool: pd.DataFrame, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Profile id and class id per pool row, and the profiles table."""
+    keys = pool[_PROFILE].fillna("").astype(str)
+    profile = keys.groupby(_PROFILE, sort=True).ngroup().to_numpy()
+    profiles = pool[_PROFILE].iloc[np.unique(profile, return_index=True)[1]].reset_index(drop=True)
+    pairs = pd.DataFrame({"profile": profile, "excluded": excluded})
+    cls = pairs.groupby(["profile", "excluded"], sort=True).ngroup().to_numpy()
+    return profile, cls, profiles
+
+
+def _assign_pool(pool: pd.DataFrame, reps: pd.DataFrame, settings: Settings,
+                 as_of: datetime, open_load: np.ndarray) -> pd.DataFrame:
+    """Owner position, deciding figure, candidate count and unassigned cause per pool row."""
+    exclude = settings.pool.exclude_previous_owner
+    excluded = np.where(pool["status"].eq("reclaimed") & exclude, pool["owner_pos"], -1)
+    profile, cls, profiles = _classes(pool, excluded)
+    elig = eligibility(profiles, reps, settings.eligibility, as_of)
+    match = settings.eligibility.industry_match
+    allowed = elig.candidates(match)
+
+    first = np.unique(cls, return_index=True)[1]
+    class_profile, class_excluded = profile[first], excluded[first]
+    candidates, preferred, causes, counts = [], [], [], []
+    for p, ex in zip(class_profile.tolist(), class_excluded.tolist(), strict=True):
+        keep = np.ones(len(reps), dtype=bool)
+        if ex >= 0:
+            keep[ex] = False
+        present = elig.territory[p] & elig.available & keep
+        reps_here = np.flatnonzero(allowed[p] & keep)
+        candidates.append(reps_here)
+        preferred.append(elig.industry[p, reps_here] if match == "preferred"
+                         else np.ones(len(reps_here), dtype=bool))
+        counts.append(len(reps_here) if len(reps_here) else int(present.sum()))
+        if not present.any():
+            causes.append("no_territory")
+        elif match == "required" and not (present & elig.industry[p]).any():
+            causes.append("no_industry")
+        elif not len(reps_here):
+            causes.append("no_level")
+        else:
+            causes.append("no_capacity")
+
+    order = np.lexsort((pool["customer_id"].astype(str).to_numpy(), -pool["score"].to_numpy()))
+    capacity = np.where(elig.available, reps["capacity"].to_numpy(dtype=np.int64), 0)
+    problem = AssignmentProblem(
+        order=order,
+        customer_class=cls,
+        score=pool["score"].to_numpy(dtype=float),
+        class_candidates=tuple(candidates),
+        class_preferred=tuple(preferred),
+        capacity=capacity,
+        weight=reps["weight"].to_numpy(dtype=float),
+        balance=reps["points_balance"].to_numpy(dtype=float),
+        open_load=open_load,
+    )
+    result = get_strategy(settings.strategy).assign(problem)
+    if (np.bincount(result.rep[result.rep >= 0], minlength=len(reps)) > capacity).any():
+        raise InternalError("strategy exceeded a rep's capacity")
+    min_level = profiles["tier"].map(dict(settings.eligibility.min_level))
+    return pd.DataFrame(
+        {
+            "rep_pos": result.rep,
+            "figure": result.figure,
+            "n_candidates": np.asarray(counts)[cls],
+            "cause": np.asarray(causes)[cls],
+            "min_level": min_level.to_numpy()[profile],
+        },
+        index=pool.index,
+    )
+
+
+def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
+             run: RunInfo) -> Allocation:
+    """Allocate the valid customers of ``inputs`` to reps under ``settings``."""
+    customers, reps = inputs.customers, inputs.reps.reset_index(drop=True)
+    names = reps["name"].to_numpy(dtype=object)
+    rep_ids = reps["rep_id"].to_numpy(dtype=object)
+
+    rows = customers.copy()
+    rows[["score", "tier"]] = score_customers(customers, settings.scoring)
+    rows = rows.join(pool_status(customers, reps, settings, as_of))
+    rows["previous_owner"] = np.where(rows["owner_pos"] >= 0, names[rows["owner_pos"]], None)
+
+    in_pool = rows["status"].isin(POOL_STATUSES)
+    kept_by = rows.loc[rows["status"].eq("kept"), "owner_pos"].to_numpy(dtype=np.int64)
+    open_load = np.bincount(kept_by, minlength=len(reps))
+    decided = _assign_pool(rows[in_pool], reps, settings, as_of, open_load)
+    rep_pos = rows["owner_pos"].where(~in_pool, -1).to_numpy().copy()
+    rep_pos[in_pool.to_numpy()] = decided["rep_pos"].to_numpy()
+    rows = rows.join(decided.drop(columns="rep_pos"))
+    has_rep = rep_pos >= 0
+    closed_no_owner = rows["status"].eq("closed") & ~has_rep
+    rows["owner"] = np.where(has_rep, names[np.maximum(rep_pos, 0)], None)
+    rows["owner_id"] = np.where(has_rep, rep_ids[np.maximum(rep_pos, 0)], None)
+
+    code = pd.Series(rows["status"].map({"new": "territory", "reclaimed": "reclaimed",
+                                         "handover": "handover", "kept": "kept",
+                                         "closed": "closed"}), index=rows.index)
+    rows["reason_code"] = code.where(has_rep | closed_no_owner, rows["cause"])
+    rows = rows.join(deadlines(rows, settings, as_of))
+    rows["away_until"] = reps["away_until"].to_numpy()[np.maximum(rows["owner_pos"], 0)]
+    rows["reason"] = explain(rows, lang=lang, sla_hours=sla_hours(rows["intent"], settings))
+
+    extras = [c for c in inputs.customer_extras if c in rows.columns]
+    rows["source_row"] = rows.index.astype("int64")
+    ordered = rows.sort_values(["owner_id", "score", "customer_id"],
+                               ascending=[True, False, True], kind="stable", na_position="last")
+    columns = [*OUTPUT_COLUMNS, *extras, "source_row"]
+    placed = ordered["owner"].notna() | ordered["status"].eq("closed")
+    assignments = ordered.loc[placed, columns].reset_index(drop=True)
+    unassigned = ordered.loc[~placed].sort_values(
+        ["score", "customer_id"], ascending=[False, True], kind="stable")[columns]
+
+    reps_out = rep_summary(reps, rows, rep_pos)
+    allocation = Allocation(
+        assignments=assignments,
+        unassigned=unassigned.reset_index(drop=True),
+        exceptions=inputs.exceptions.reset_index(drop=True),
+        conflicts=conflicts_frame(),
+        changes=changes_frame(ordered),
+        reps=reps_out,
+        stats=run_stats(inputs, rows, reps, as_of),
+        issues=inputs.issues,
+        run=run,
+    )
+    check_conservation(allocation, inputs.total_rows)
+    return allocation
+
+
+def check_conservation(allocation: Allocation, total_rows: int) -> None:
+    """Every input row exactly once across Assignments, Unassigned and Exceptions (SPEC §2)."""
+    rows = np.concatenate([
+        allocation.assignments["source_row"].to_numpy(dtype=np.int64),
+        allocation.unassigned["source_row"].to_numpy(dtype=np.int64),
+        allocation.exceptions["source_row"].to_numpy(dtype=np.int64),
+    ])
+    if len(rows) != total_rows or len(np.unique(rows)) != total_rows:
+        raise InternalError(
+            f"conservation broken: {total_rows} input rows, {len(rows)} output rows, "
+            f"{len(np.unique(rows))} distinct; please report this bug"
+        )

@@ -1,0 +1,251 @@
+"""The command line: option parsing, progress, one error boundary. No business logic.
+
+Exit codes: 0 ok, 1 runtime error, 2 usage, 3 input invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import AllocatorError, ExitCode, Issue, ValidationFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2}
+
+
+def _parse_as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now().replace(microsecond=0)
+    text = value.strip().replace("/", "-")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a date or date-time; use e.g. 2026-11-23 or 2026-11-23T09:00",
+            param_hint="--as-of",
+        ) from None
+    return parsed.replace(tzinfo=None, microsecond=0)
+
+
+class _Group(click.Group):
+    """Renders every AllocatorError as a clean message with its exit code (the one boundary)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationFailed as exc:
+            _print_issues(exc.issues)
+            click.echo(f"error: {exc.message}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except AllocatorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(int(ExitCode.RUNTIME))
+        except Exception as exc:  # a bug: say so, show the traceback only with -v
+            if ctx.meta.get("allocator.verbose"):
+                traceback.print_exc()
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in allocator; rerun with -v and report the traceback.",
+                err=True,
+            )
+            ctx.exit(int(ExitCode.RUNTIME))
+
+
+def _verbosity(func: F) -> F:
+    def remember(ctx: click.Context, _: click.Parameter, value: int) -> int:
+        ctx.meta["allocator.verbose"] = ctx.meta.get("allocator.verbose", 0) or value
+        return value
+
+    def quiet(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
+        ctx.meta["allocator.quiet"] = value
+        return value
+
+    func = click.option("-v", "--verbose", count=True, expose_value=False, callback=remember,
+                        help="More detail; -v also shows tracebacks of internal errors.")(func)
+    func = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=quiet,
+                        help="Print only errors.")(func)
+    return func
+
+
+def _common(func: F) -> F:
+    func = click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+                        help="Settings file (default: ./allocator.toml when present).")(func)
+    func = click.option("--lang", type=click.Choice(["zh", "en"]),
+                        help="Language of outputs and messages (default: from the input).")(func)
+    func = click.option("--as-of", "as_of", metavar="DATETIME",
+                        help="Run time for deadlines and reclaiming (default: now).")(func)
+    func = click.option("--strict", is_flag=True,
+                        help="Treat every problem, even a warning, as fatal (exit 3).")(func)
+    return _verbosity(func)
+
+
+def _quiet() -> bool:
+    return bool(click.get_current_context().meta.get("allocator.quiet"))
+
+
+def _progress(message: str) -> None:
+    if not _quiet() and sys.stderr.isatty():
+        click.echo(f"… {message}", err=True)
+
+
+def _print_issues(issues: Sequence[Issue], limit: int | None = None) -> None:
+    """A table of issues on stderr: severity, cell, code, message."""
+    ordered = sorted(issues, key=lambda i: (_SEVERITY_ORDER.get(i.severity, 9), i.sheet or "",
+                                            i.row or 0))
+    shown = ordered if limit is None else ordered[:limit]
+    for issue in shown:
+        where = issue.cell or issue.sheet or "-"
+        click.echo(f"{issue.severity:<8} {where:<14} {issue.code:<18} {issue.message}", err=True)
+    if limit is not None and len(ordered) > limit:
+        click.echo(f"… and {len(ordered) - limit} more (see the Exceptions sheet or "
+                   f"`allocator validate`)", err=True)
+
+
+def _load_settings(config: Path | None) -> tuple[Any, Path | None]:
+    from .settings import load_settings
+
+    return load_settings(config)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="allocator")
+def cli() -> None:
+    """Allocate this week's customers to sales reps, from Excel to Excel.
+
+    \b
+    Example:
+        allocator run 客户分配.xlsx --out allocation --as-of 2026-11-23
+    """
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Output directory (default: ./allocation-YYYY-MM-DD).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+@click.option("--dry-run", is_flag=True, help="Compute and report, write nothing.")
+@click.option("--strategy", help="Allocation strategy (default from settings: points).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@_common
+def run(file: Path, out_dir: Path | None, force: bool, dry_run: bool, strategy: str | None,
+        as_json: bool, config: Path | None, lang: str | None, as_of: str | None,
+        strict: bool) -> None:
+    """Validate FILE, allocate its customers and write the workbooks and the report.
+
+    \b
+    Example:
+        allocator run sample_workbooks/sample_zh.xlsx --out out --as-of 2026-11-23T09:00
+    """
+    from .pipeline import run as run_pipeline
+
+    settings, settings_path = _load_settings(config)
+    if strategy:
+        from .strategies import get_strategy
+
+        settings = settings.with_overrides(strategy=get_strategy(strategy).name)
+    result = run_pipeline(file, settings=settings, as_of=_parse_as_of(as_of), out_dir=out_dir,
+                          lang=lang, force=force, strict=strict, dry_run=dry_run,
+                          settings_path=settings_path, progress=_progress)
+    stats = result.allocation.stats
+    if as_json:
+        click.echo(json.dumps({"stats": stats, "out_dir": str(result.out_dir),
+                               "written": [str(p) for p in result.written]},
+                              ensure_ascii=False, indent=2))
+        return
+    if not _quiet():
+        _print_issues([i for i in result.allocation.issues if i.severity != "fatal"], limit=20)
+    click.echo(_summary_line(stats, result.lang))
+    if result.written:
+        click.echo(f"{len(result.written)} files written to {result.out_dir}")
+    else:
+        click.echo("dry run: nothing written")
+
+
+def _summary_line(stats: dict[str, Any], lang: str) -> str:
+    if lang == "zh":
+        return (f"客户 {stats['customers_in']}：新分配 {stats['assigned']}，保留 {stats['kept']}，"
+                f"收回 {stats['reclaimed']}，已关闭 {stats['closed']}，公海池 {stats['unassigned']}，"
+                f"异常 {stats['exceptions']}")
+    return (f"{stats['customers_in']} customers: {stats['assigned']} assigned, {stats['kept']} kept, "
+            f"{stats['reclaimed']} reclaimed, {stats['closed']} closed, "
+            f"{stats['unassigned']} unassigned, {stats['exceptions']} exceptions")
+
+
+@cli.command(name="validate")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the issues as JSON on stdout.")
+@_common
+def validate_command(file: Path, as_json: bool, config: Path | None, lang: str | None,
+                     as_of: str | None, strict: bool) -> None:
+    """Check FILE against the schema and list every problem with its cell.
+
+    Exit 0 when the file can be allocated (rows with problems go to Exceptions), 3 when it
+    cannot (or on any problem with --strict).
+
+    \b
+    Example:
+        allocator validate sample_workbooks/broken_zh.xlsx --json
+    """
+    from .pipeline import prepare
+
+    settings, _ = _load_settings(config)
+    try:
+        prepared = prepare(file, settings=settings, as_of=_parse_as_of(as_of), lang=lang,
+                           strict=strict)
+        issues: tuple[Issue, ...] = prepared.inputs.issues
+        code = ExitCode.OK
+        total = prepared.inputs.total_rows
+    except ValidationFailed as exc:
+        issues, code, total = exc.issues, exc.exit_code, 0
+        if not as_json:
+            raise
+    if as_json:
+        click.echo(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=2))
+    else:
+        _print_issues(issues)
+        errors = sum(1 for i in issues if i.severity == "error")
+        warnings = sum(1 for i in issues if i.severity == "warning")
+        click.echo(f"{total} customer rows: {errors} errors, {warnings} warnings", err=True)
+    sys.exit(int(code)) if code else None
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--customers", default=300, show_default=True, type=click.IntRange(0, 1_048_000),
+              help="Number of customers.")
+@click.option("--reps", default=12, show_default=True, type=click.IntRange(1, 10_000),
+              help="Number of sales reps.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
+@click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
+@click.option("--as-of", "as_of", metavar="DATETIME",
+              help="The week the export is dated (default: now).")
+@_verbosity
+def sample(out: Path, customers: int, reps: int, seed: int, lang: str, as_of: str | None) -> None:
+    """Write a realistic synthetic weekly export to OUT (.xlsx).
+
+    \b
+    Example:
+        allocator sample demo.xlsx --customers 10000 --reps 40 --seed 7 --lang zh
+    """
+    from .export.inputs import write_input_workbook
+    from .sample import generate_sample
+
+    book = generate_sample(customers, reps, seed=seed, lang=lang, as_of=_parse_as_of(as_of))
+    write_input_workbook(out, book.sheets, book.banners)
+    if not _quiet():
+        click.echo(f"wrote {out} ({customers} customers, {reps} reps)")

@@ -1,0 +1,345 @@
+"""Every user-facing text in Chinese and English, keyed by stable ids.
+
+``MESSAGES`` holds sentences with ``{placeholders}``; the test suite checks that both languages
+have the same keys and the same placeholders. ``fill`` formats a template over whole pandas Series
+at once so that a million reasons cost one concatenation per template piece, not a Python call per
+row.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .headers import CUSTOMERS, REPS, RULES
+
+__all__ = [
+    "COLUMN_NAMES",
+    "LANGUAGES",
+    "MESSAGES",
+    "SHEET_NAMES",
+    "column_label",
+    "fill",
+    "sheet_label",
+    "t",
+]
+
+LANGUAGES = ("zh", "en")
+
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "Summary": ("汇总", "Summary"),
+    "Assignments": ("分配结果", "Assignments"),
+    "Unassigned": ("公海池", "Unassigned"),
+    "Exceptions": ("异常数据", "Exceptions"),
+    "Conflicts": ("撞单", "Conflicts"),
+    "Changes": ("变更", "Changes"),
+    "Run": ("运行信息", "Run"),
+    "Customers": (CUSTOMERS.zh, CUSTOMERS.name),
+    "Reps": (REPS.zh, REPS.name),
+    "Rules": (RULES.zh, RULES.name),
+}
+
+# Output-only columns; input columns take their Chinese header from headers.py.
+_OUTPUT_COLUMNS: dict[str, str] = {
+    "owner": "负责人",
+    "owner_id": "负责人工号",
+    "previous_owner": "原负责人",
+    "score": "评分",
+    "tier": "等级",
+    "reason_code": "原因代码",
+    "reason": "分配原因",
+    "due_by": "跟进截止",
+    "escalate_at": "升级时间",
+    "overdue": "已逾期",
+    "source_row": "源行号",
+    "issue_codes": "问题代码",
+    "issues": "问题说明",
+    "status": "跟进结果",
+    "notes": "备注",
+    "owner_before": "原负责人",
+    "owner_after": "新负责人",
+    "group": "撞单组",
+    "claimant": "认领人",
+    "decision": "处理结果",
+    # Summary (per rep)
+    "new": "新分配",
+    "kept": "保留",
+    "reclaimed": "回收再分配",
+    "handover": "交接",
+    "open_total": "在跟客户",
+    "capacity_used": "容量使用率",
+    "value_new": "新分配价值",
+    "value_open": "在跟价值",
+    "points_before": "上期积分",
+    "points_received": "本期积分",
+    "points_balance_new": "新积分余额",
+    "tier_A": "A级",
+    "tier_B": "B级",
+    "tier_C": "C级",
+    "overdue_count": "逾期数",
+    "sheet": "明细",
+    # Run sheet
+    "key": "项目",
+    "value_text": "内容",
+}
+
+
+def _column_names() -> dict[str, tuple[str, str]]:
+    names: dict[str, tuple[str, str]] = {}
+    for spec in (CUSTOMERS, REPS, RULES):
+        for column in spec.columns:
+            names.setdefault(column.name, (column.zh, column.name))
+    for name, zh in _OUTPUT_COLUMNS.items():
+        names[name] = (zh, name)
+    # Reps' own "name" column reads 姓名, the customers' customer column 客户名称: no clash.
+    return names
+
+
+COLUMN_NAMES: dict[str, tuple[str, str]] = _column_names()
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- reading and validation -------------------------------------------------------------
+    "file_missing": ("找不到文件 {path}", "file not found: {path}"),
+    "file_unreadable": (
+        "无法读取 {path}：{why}",
+        "cannot read {path}: {why}",
+    ),
+    "unsupported_format": (
+        "无法读取 {path}：不是 Excel 工作簿或 CSV 文件（{why}）",
+        "cannot read {path}: not an Excel workbook or CSV file ({why})",
+    ),
+    "sheet_missing": (
+        "工作簿中没有“{sheet}”工作表（可用的名称：{aliases}；现有工作表：{found}）",
+        "the workbook has no '{sheet}' sheet (accepted names: {aliases}; sheets found: {found})",
+    ),
+    "no_header": (
+        "工作表“{sheet}”的前 {rows} 行中找不到表头（需要列：{required}）",
+        "sheet '{sheet}': no header row in the first {rows} rows (required columns: {required})",
+    ),
+    "column_missing": (
+        "工作表“{sheet}”缺少必需列“{column}”（表头在第 {row} 行；可用的列名：{aliases}）",
+        "sheet '{sheet}' is missing the required column '{column}' (header in row {row}; "
+        "accepted headers: {aliases})",
+    ),
+    "duplicate_header": (
+        "工作表“{sheet}”中“{column}”列出现了多次（{cells}）；请只保留一列",
+        "sheet '{sheet}': column '{column}' appears more than once ({cells}); keep only one",
+    ),
+    "no_reps": (
+        "工作表“{sheet}”中没有可用的销售人员",
+        "sheet '{sheet}' lists no usable sales reps",
+    ),
+    "no_active_reps": (
+        "所有销售人员都不在职或在休假，新客户将全部留在公海池",
+        "no rep is active and present: every new customer stays in the pool",
+    ),
+    "required_blank": (
+        "{cell}：“{column}”为必填项，不能为空",
+        "{cell}: '{column}' is required and is blank",
+    ),
+    "not_a_number": (
+        "{cell}：“{column}”应为数字，实际为“{value}”",
+        "{cell}: '{column}' should be a number, found '{value}'",
+    ),
+    "negative_number": (
+        "{cell}：“{column}”不能为负数（{value}）",
+        "{cell}: '{column}' cannot be negative ({value})",
+    ),
+    "not_an_integer": (
+        "{cell}：“{column}”应为非负整数，实际为“{value}”",
+        "{cell}: '{column}' should be a whole number >= 0, found '{value}'",
+    ),
+    "not_positive": (
+        "{cell}：“{column}”必须大于 0，实际为“{value}”",
+        "{cell}: '{column}' must be greater than 0, found '{value}'",
+    ),
+    "not_a_date": (
+        "{cell}：“{column}”应为日期（如 2026-11-03），实际为“{value}”",
+        "{cell}: '{column}' should be a date (e.g. 2026-11-03), found '{value}'",
+    ),
+    "future_date": (
+        "{cell}：“{column}”是未来的日期（{value}），请检查",
+        "{cell}: '{column}' is in the future ({value}); please check",
+    ),
+    "unknown_intent": (
+        "{cell}：无法识别的合作意向“{value}”（可用：高/中/低、high/medium/low、H/M/L）",
+        "{cell}: unknown intent '{value}' (use high/medium/low, 高/中/低 or H/M/L)",
+    ),
+    "unknown_stage": (
+        "{cell}：无法识别的跟进状态“{value}”（可用：{allowed}）",
+        "{cell}: unknown stage '{value}' (use one of: {allowed})",
+    ),
+    "unknown_level": (
+        "{cell}：无法识别的级别“{value}”（可用：新人/资深/主管、junior/senior/lead）",
+        "{cell}: unknown level '{value}' (use junior/senior/lead or 新人/资深/主管)",
+    ),
+    "unknown_bool": (
+        "{cell}：“{column}”应为是/否，实际为“{value}”",
+        "{cell}: '{column}' should be yes or no, found '{value}'",
+    ),
+    "unknown_owner": (
+        "{cell}：负责人“{value}”不在销售表中；请在销售表中添加此人（离职请标记在职=否）或清空此格",
+        "{cell}: owner '{value}' is not in the Reps sheet; add them there "
+        "(mark departed reps active = no) or clear the cell",
+    ),
+    "duplicate_id": (
+        "{cell}：客户编号“{value}”与第 {first} 行重复且内容不同",
+        "{cell}: customer_id '{value}' repeats row {first} with different data",
+    ),
+    "duplicate_row": (
+        "{cell}：与第 {first} 行完全相同（客户编号“{value}”），重复行不再分配",
+        "{cell}: identical to row {first} (customer_id '{value}'); the copy is not allocated",
+    ),
+    "duplicate_rep": (
+        "{cell}：销售“{value}”重复出现（第 {first} 行）",
+        "{cell}: rep '{value}' appears twice (also row {first})",
+    ),
+    "uncovered_region": (
+        "{cell}：没有在职销售负责区域“{value}”，这些客户将留在公海池",
+        "{cell}: no active rep covers region '{value}'; its customers will stay in the pool",
+    ),
+    "zero_capacity": (
+        "{cell}：销售“{value}”本周容量为 0，不会分配新客户",
+        "{cell}: rep '{value}' has capacity 0 and gets no new customers",
+    ),
+    "closed_without_date": (
+        "{cell}：已成交/输单但没有成交时间，成交周期无法计算",
+        "{cell}: closed (won/lost) without a closed date; cycle time cannot be computed",
+    ),
+    "validation_fatal": (
+        "输入数据有 {count} 个严重问题，无法分配",
+        "the input has {count} fatal problem(s); nothing was allocated",
+    ),
+    "validation_strict": (
+        "输入数据有 {count} 个问题（--strict 模式下任何问题都会终止运行）",
+        "the input has {count} problem(s) (--strict stops on any problem)",
+    ),
+    # --- reasons (§3.8) ----------------------------------------------------------------------
+    "reason_kept": (
+        "由 {owner} 继续跟进（最近跟进 {last}）",
+        "kept by {owner} (last contact {last})",
+    ),
+    "reason_kept_overdue": (
+        "由 {owner} 继续跟进；已超过 {hours} 小时未跟进，已逾期",
+        "kept by {owner}; no follow-up for over {hours} hours, overdue",
+    ),
+    "reason_closed": (
+        "已{stage}，保留负责人 {owner}，不参与分配",
+        "closed ({stage}); stays with {owner} and is not re-allocated",
+    ),
+    "reason_closed_no_owner": (
+        "已{stage}，无负责人，不参与分配",
+        "closed ({stage}) without an owner; not re-allocated",
+    ),
+    "reason_points": (
+        "{area} {n} 名候选人中积分最低（{owner} {points} 分）",
+        "lowest points among {n} candidates in {area} ({owner}, {points} points)",
+    ),
+    "prefix_reclaimed": (
+        "{days} 天未跟进，从 {previous} 收回；",
+        "no contact for {days} days, reclaimed from {previous}; ",
+    ),
+    "prefix_handover": (
+        "原负责人 {previous} {why}；",
+        "previous owner {previous} {why}; ",
+    ),
+    "why_inactive": ("已离职", "has left"),
+    "why_away": ("休假至 {date}", "is away until {date}"),
+    "reason_no_territory": (
+        "没有在职销售负责 {area}，留在公海池",
+        "no active rep covers {area}; stays in the pool",
+    ),
+    "reason_no_level": (
+        "{area} {n} 名候选人中没有{level}及以上级别的销售（{tier} 级客户），留在公海池",
+        "none of the {n} candidates in {area} is {level} or above (tier {tier}); stays in the pool",
+    ),
+    "reason_no_industry": (
+        "{area} 没有擅长“{industry}”的销售（行业匹配为必需），留在公海池",
+        "no rep in {area} lists industry '{industry}' (industry match is required); stays in the pool",
+    ),
+    "reason_no_capacity": (
+        "{area} {n} 名候选人本周容量均已满，留在公海池",
+        "all {n} candidates in {area} are at capacity this week; stays in the pool",
+    ),
+    "never": ("从未跟进", "never"),
+    "level_junior": ("新人", "junior"),
+    "level_senior": ("资深", "senior"),
+    "level_lead": ("主管", "lead"),
+    "stage_new": ("新建", "new"),
+    "stage_contacted": ("已联系", "contacted"),
+    "stage_qualified": ("需求确认", "qualified"),
+    "stage_proposal": ("方案提交", "proposal"),
+    "stage_negotiation": ("商务谈判", "negotiation"),
+    "stage_won": ("成交", "won"),
+    "stage_lost": ("输单", "lost"),
+    "intent_high": ("高", "high"),
+    "intent_medium": ("中", "medium"),
+    "intent_low": ("低", "low"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
+
+
+def _index(lang: str) -> int:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    return LANGUAGES.index(lang)
+
+
+def t(lang: str, key: str, /, **values: object) -> str:
+    """The message ``key`` in ``lang`` with its placeholders filled."""
+    template = MESSAGES[key][_index(lang)]
+    return template.format(**values) if values else template
+
+
+def sheet_label(lang: str, sheet: str) -> str:
+    """The sheet name written in ``lang`` (canonical English name → display)."""
+    return SHEET_NAMES[sheet][_index(lang)]
+
+
+def column_label(lang: str, column: str) -> str:
+    """A column header in ``lang``; unknown (carried-through) columns keep their own header."""
+    names = COLUMN_NAMES.get(column)
+    return names[_index(lang)] if names else column
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def fill(lang: str, key: str, index: pd.Index, /, **values: object) -> pd.Series:
+    """Format message ``key`` for every row of ``index`` at once.
+
+    Each value is a Series aligned on ``index`` or a scalar; missing values render as empty text.
+    Numbers should be pre-formatted to text by the caller (the template decides nothing).
+    """
+    template = MESSAGES[key][_index(lang)]
+    result = pd.Series(np.full(len(index), "", dtype=object), index=index)
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        if literal:
+            result = result + literal
+        if name is None:
+            continue
+        if spec:
+            raise ValueError(f"message {key!r}: format specs belong in the caller ({spec!r})")
+        value = values[name]
+        if isinstance(value, pd.Series):
+            text = value.reindex(index).astype(object).where(value.reindex(index).notna(), "")
+            result = result + text.astype(str)
+        else:
+            result = result + ("" if value is None else str(value))
+    return result
+
+
+def translate_values(lang: str, prefix: str, series: pd.Series) -> pd.Series:
+    """Map codes such as stage ``won`` to their label (``成交``) through ``{prefix}_{code}`` keys."""
+    labels: Mapping[str, str] = {
+        key[len(prefix) + 1 :]: pair[_index(lang)]
+        for key, pair in MESSAGES.items()
+        if key.startswith(prefix + "_")
+    }
+    return series.map(labels).fillna(series)

@@ -1,0 +1,306 @@
+"""Validation (SPEC §2): typing, pandera schemas in lazy mode, cross-sheet checks → Issues.
+
+Every problem becomes an :class:`Issue` naming sheet, cell, column and value. Rep-sheet problems
+are fatal (allocation depends on every rep); customer-row problems send the row to Exceptions and
+the rest is allocated; warnings are only reported.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .coerce import (
+    to_bool,
+    to_date,
+    to_intent,
+    to_level,
+    to_list,
+    to_number,
+    to_stage,
+    to_text,
+)
+from .errors import Issue, ValidationFailed, cell_ref
+from .headers import CUSTOMERS, REPS, SheetSpec
+from .i18n import t
+from .identity import derive_customer_ids, name_key
+from .model import Inputs, RawSheet, RawWorkbook
+
+__all__ = ["validate"]
+
+Coercer = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+
+_COERCE: dict[str, tuple[Coercer, str]] = {
+    "text": (to_text, ""),
+    "number": (to_number, "not_a_number"),
+    "integer": (to_number, "not_an_integer"),
+    "date": (to_date, "not_a_date"),
+    "intent": (to_intent, "unknown_intent"),
+    "stage": (to_stage, "unknown_stage"),
+    "level": (to_level, "unknown_level"),
+    "bool": (to_bool, "unknown_bool"),
+    "list": (to_list, ""),
+}
+_EMPTY: dict[str, object] = {
+    "text": None, "number": np.nan, "integer": np.nan, "date": pd.NaT, "intent": None,
+    "stage": "new", "level": "senior", "bool": True, "list": (),
+}
+
+
+def _ge0(name: str) -> pa.Check:
+    return pa.Check(lambda s: s >= 0, name=name)
+
+
+def _integral(name: str) -> pa.Check:
+    return pa.Check(lambda s: (s >= 0) & (s == np.floor(s)), name=name)
+
+
+_CUSTOMER_SCHEMA = pa.DataFrameSchema(
+    {
+        "customer": pa.Column(object, nullable=False),
+        "industry": pa.Column(object, nullable=False),
+        "region": pa.Column(object, nullable=False),
+        "value": pa.Column("float64", _ge0("negative_number"), nullable=False),
+        "intent": pa.Column(object, nullable=False),
+        "history": pa.Column("float64", _ge0("negative_number"), nullable=True),
+        "deal_value": pa.Column("float64", _ge0("negative_number"), nullable=True),
+    },
+    strict=False,
+)
+_REP_SCHEMA = pa.DataFrameSchema(
+    {
+        "name": pa.Column(object, nullable=False),
+        "capacity": pa.Column("float64", _integral("not_an_integer"), nullable=False),
+        "weight": pa.Column("float64", pa.Check(lambda s: s > 0, name="not_positive")),
+        "points_balance": pa.Column("float64", nullable=False),
+    },
+    strict=False,
+)
+
+
+def _display(value: object) -> str | None:
+    """A raw cell as the user typed it: ``-5`` rather than ``-5.0``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+class _Collector:
+    """Builds Issues for one sheet, with cell references and the user's header text."""
+
+    def __init__(self, sheet: RawSheet, lang: str, severity: str) -> None:
+        self.sheet, self.lang, self.severity = sheet, lang, severity
+        self.issues: list[Issue] = []
+
+    def add(self, code: str, row: int | None, column: str | None, value: object = None,
+            severity: str | None = None, **extra: object) -> None:
+        position = self.sheet.column_index.get(column) if column else None
+        cell = cell_ref(self.sheet.name, row, position)
+        header = self.sheet.headers.get(column, column) if column else ""
+        text = _display(value)
+        self.issues.append(
+            Issue(
+                severity or self.severity, code,
+                t(self.lang, code, cell=cell, column=header, value=text or "", **extra),
+                sheet=self.sheet.name, row=row, column=column, cell=cell, value=text,
+            )
+        )
+
+    def cells(self, code: str, mask: pd.Series, column: str, severity: str | None = None,
+              **extra: object) -> None:
+        raw = self.sheet.frame.get(column)
+        for row in mask.index[mask.to_numpy()]:
+            value = raw.at[row] if raw is not None else None
+            self.add(code, int(row), column, value, severity, **extra)
+
+
+def _type_sheet(sheet: RawSheet, spec: SheetSpec, collect: _Collector) -> pd.DataFrame:
+    frame = sheet.frame
+    typed: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        coerce, code = _COERCE[column.kind]
+        if column.name not in frame.columns:
+            typed[column.name] = pd.Series([_EMPTY[column.kind]] * len(frame), index=frame.index,
+                                           dtype=object if column.kind != "number" else "float64")
+            continue
+        values, bad = coerce(frame[column.name])
+        if code and bad.any():
+            collect.cells(code, bad, column.name)
+        typed[column.name] = values
+    result = pd.DataFrame(typed, index=frame.index)
+    for column in spec.columns:
+        if column.kind in ("number", "integer"):
+            result[column.name] = result[column.name].astype("float64")
+        elif column.kind == "date":
+            result[column.name] = pd.to_datetime(result[column.name])
+    return result
+
+
+def _run_schema(schema: pa.DataFrameSchema, typed: pd.DataFrame, collect: _Collector,
+                already_bad: set[tuple[int, str]]) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["index"].notna()].sort_values(["index", "column"], kind="stable")
+        for row, column, check in zip(cases["index"], cases["column"], cases["check"], strict=True):
+            key = (int(row), str(column))
+            if key in already_bad:
+                continue  # unreadable cells were reported by typing already
+            code = "required_blank" if check == "not_nullable" else str(check)
+            raw = collect.sheet.frame.get(column)
+            value = raw.at[row] if raw is not None and row in raw.index else None
+            collect.add(code, int(row), str(column), value)
+
+
+def _bad_cells(issues: list[Issue]) -> set[tuple[int, str]]:
+    return {(i.row, i.column) for i in issues if i.row is not None and i.column is not None}
+
+
+def _validate_reps(sheet: RawSheet, lang: str) -> tuple[pd.DataFrame, list[Issue]]:
+    collect = _Collector(sheet, lang, "fatal")
+    reps = _type_sheet(sheet, REPS, collect)
+    reps["weight"] = reps["weight"].fillna(1.0)
+    reps["points_balance"] = reps["points_balance"].fillna(0.0)
+    _run_schema(_REP_SCHEMA, reps, collect, _bad_cells(collect.issues))
+    blank_territory = reps["territories"].map(len).eq(0) & reps["name"].notna()
+    collect.cells("required_blank", blank_territory, "territories")
+    reps["rep_id"] = reps["rep_id"].fillna(reps["name"])
+    for column in ("name", "rep_id"):
+        keys = reps[column].dropna().map(name_key)
+        repeated = keys.duplicated(keep="first")
+        first_row = keys.groupby(keys).transform(lambda rows: rows.index[0])
+        for row in repeated.index[repeated.to_numpy()]:
+            collect.add("duplicate_rep", int(row), column, reps.at[row, column],
+                        first=int(first_row.at[row]))
+    if reps.empty:
+        collect.add("no_reps", None, None, sheet=sheet.name)  # {sheet} in the message
+    zero = reps["capacity"].eq(0) & reps["active"]
+    names = reps["name"].where(zero)
+    for row in zero.index[zero.to_numpy()]:
+        collect.add("zero_capacity", int(row), "capacity", names.at[row], severity="warning")
+    reps["capacity"] = reps["capacity"].fillna(0).clip(lower=0).astype("int64")
+    return reps, collect.issues
+
+
+def _owner_keys(reps: pd.DataFrame) -> dict[str, str]:
+    table = dict(zip(reps["name"].map(name_key), reps["rep_id"], strict=True))
+    table.update(zip(reps["rep_id"].map(name_key), reps["rep_id"], strict=True))
+    return table
+
+
+def _validate_customers(sheet: RawSheet, reps: pd.DataFrame, lang: str, as_of: datetime
+                        ) -> tuple[pd.DataFrame, list[Issue]]:
+    collect = _Collector(sheet, lang, "error")
+    customers = _type_sheet(sheet, CUSTOMERS, collect)
+    _run_schema(_CUSTOMER_SCHEMA, customers, collect, _bad_cells(collect.issues))
+
+    owners = customers["owner"]
+    resolved = owners.dropna().map(name_key).map(_owner_keys(reps))
+    customers["owner_rep"] = resolved.reindex(customers.index)
+    collect.cells("unknown_owner", owners.notna() & customers["owner_rep"].isna(), "owner")
+
+    future_limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    for column in ("created", "last_contact", "closed"):
+        collect.cells("future_date", customers[column] > future_limit, column, severity="warning")
+
+    customers["history"] = customers["history"].fillna(0.0)
+    customers["customer_id"] = derive_customer_ids(customers)
+    _check_duplicate_ids(customers, sheet, collect)
+    return customers, collect.issues
+
+
+def _check_duplicate_ids(customers: pd.DataFrame, sheet: RawSheet, collect: _Collector) -> None:
+    ids = customers["customer_id"]
+    repeated = ids.duplicated(keep=False)
+    if not repeated.any():
+        return
+    raw = sheet.frame.loc[repeated[repeated].index].drop(columns=["customer_id"], errors="ignore")
+    fingerprint = pd.util.hash_pandas_object(raw.astype(str), index=False)
+    group = ids[repeated]
+    first_row = group.groupby(group).transform(lambda rows: rows.index[0])
+    identical = fingerprint.groupby(group).transform("nunique").eq(1)
+    for row in group.index:
+        if identical.at[row]:
+            if row != first_row.at[row]:
+                collect.add("duplicate_row", int(row), "customer_id", ids.at[row],
+                            first=int(first_row.at[row]))
+        else:
+            others = group.index[(group == ids.at[row]).to_numpy() & (group.index != row)]
+            collect.add("duplicate_id", int(row), "customer_id", ids.at[row], first=int(others[0]))
+
+
+def _uncovered_regions(customers: pd.DataFrame, reps: pd.DataFrame, sheet: RawSheet,
+                       lang: str, as_of: datetime) -> list[Issue]:
+    from .eligibility import available_reps, place_key
+
+    present = reps[available_reps(reps, as_of)]
+    tokens = {place_key(token) for items in present["territories"] for token in items}
+    if "*" in tokens:
+        return []
+    collect = _Collector(sheet, lang, "warning")
+    places = customers[["region", "province", "city"]].apply(
+        lambda col: col.map(place_key, na_action="ignore"))
+    covered = places.isin(tokens).any(axis=1)
+    uncovered = customers.loc[~covered & customers["region"].notna(), "region"]
+    firsts = uncovered.groupby(uncovered, sort=False).head(1)
+    for row, region in firsts.items():
+        collect.add("uncovered_region", int(row), "region", region)
+    return collect.issues
+
+
+def validate(book: RawWorkbook, *, lang: str, as_of: datetime, strict: bool = False) -> Inputs:
+    """Typed, checked inputs and every issue; raises ValidationFailed on fatal problems (or on
+    any problem with ``strict``)."""
+    reps, rep_issues = _validate_reps(book.reps, lang)
+    customers, customer_issues = _validate_customers(book.customers, reps, lang, as_of)
+    issues = list(book.issues) + rep_issues + customer_issues
+    error_rows = sorted({i.row for i in customer_issues if i.severity == "error" and i.row})
+    valid = customers.drop(index=error_rows)
+    issues += _uncovered_regions(valid, reps, book.customers, lang, as_of)
+    ordered = tuple(sorted(issues, key=_issue_order))
+    fatal = [i for i in ordered if i.severity == "fatal"]
+    if fatal:
+        raise ValidationFailed(t(lang, "validation_fatal", count=len(fatal)), ordered)
+    if strict and ordered:
+        raise ValidationFailed(t(lang, "validation_strict", count=len(ordered)), ordered)
+    return Inputs(
+        customers=valid,
+        reps=reps,
+        rules=pd.DataFrame(),
+        exceptions=_exceptions(book.customers, customers, customer_issues, error_rows),
+        issues=ordered,
+        customer_extras=book.customers.extras,
+        customer_sheet=book.customers.name,
+        total_rows=len(customers),
+    )
+
+
+def _issue_order(issue: Issue) -> tuple[int, str, int, int]:
+    rank = {"fatal": 0, "error": 1, "warning": 2}.get(issue.severity, 3)
+    return (rank, issue.sheet or "", issue.row or 0, 0)
+
+
+def _exceptions(sheet: RawSheet, typed: pd.DataFrame, issues: list[Issue],
+                rows: list[int]) -> pd.DataFrame:
+    frame = sheet.frame.loc[rows].copy()
+    if "customer_id" in typed.columns:
+        frame["customer_id"] = typed.loc[rows, "customer_id"]
+    errors = pd.DataFrame(
+        [(i.row, i.code, i.message) for i in issues if i.severity == "error" and i.row],
+        columns=["row", "code", "message"],
+    )
+    grouped = errors.groupby("row", sort=True).agg({"code": "; ".join, "message": "; ".join})
+    frame["issue_codes"] = grouped["code"].reindex(frame.index)
+    frame["issues"] = grouped["message"].reindex(frame.index)
+    frame["source_row"] = frame.index.astype("int64")
+    return frame

@@ -1,0 +1,54 @@
+"""The contract every strategy fulfils: customers in priority order, classes of identical
+candidate sets, rep capacities; each customer gets at most one rep, never beyond capacity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+__all__ = ["AssignmentProblem", "AssignmentResult", "Strategy"]
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """One week's pool, reduced to arrays. Customers and reps are referred to by position."""
+
+    order: np.ndarray
+    """Customer positions in allocation order: score descending, ties by customer_id."""
+    customer_class: np.ndarray
+    """Class index of each customer position; customers of a class share their candidates."""
+    score: np.ndarray
+    """Score of each customer position (the points a rep is charged under ``points``)."""
+    class_candidates: tuple[np.ndarray, ...]
+    """Rep positions eligible for each class, in sheet order."""
+    class_preferred: tuple[np.ndarray, ...]
+    """Per class, aligned with its candidates: True where the rep's industries match
+    (tried first under ``industry_match = "preferred"``)."""
+    capacity: np.ndarray
+    """New customers each rep may still take this run."""
+    weight: np.ndarray
+    """Rep weights (> 0)."""
+    balance: np.ndarray
+    """Points carried over from last week."""
+    open_load: np.ndarray
+    """Open customers each rep already keeps."""
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """What a strategy decided, per customer position."""
+
+    rep: np.ndarray
+    """Chosen rep position, -1 when no candidate had capacity left."""
+    figure: np.ndarray
+    """The number that decided (e.g. the winner's points before the charge); NaN if none."""
+
+
+class Strategy(Protocol):
+    """A deterministic way to hand out the pool."""
+
+    name: str
+
+    def assign(self, problem: AssignmentProblem) -> AssignmentResult: ...

@@ -1,0 +1,334 @@
+"""Reading the input: format sniffing, sheet and header detection. The only input I/O.
+
+A workbook becomes a :class:`RawWorkbook`: one :class:`RawSheet` per known sheet, with canonical
+column names, untyped cell values and the Excel row number as index. Typing and validation happen
+in :mod:`allocator.schema`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import Issue, ValidationFailed, WorkbookError, cell_ref, column_letter
+from .headers import CUSTOMERS, REPS, RULES, HeaderMatch, SheetSpec, detect_header, find_sheet
+from .i18n import t
+from .model import RawSheet, RawWorkbook
+
+__all__ = ["HEADER_SEARCH_ROWS", "read_workbook", "sniff_format"]
+
+HEADER_SEARCH_ROWS = 10
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def sniff_format(path: Path) -> str:
+    """``zip`` (xlsx/xlsm/ods), ``ole`` (xls), ``csv`` or ``unknown``, from the first bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if not head or b"\x00" in head:
+        return "unknown"
+    for encoding in _CSV_ENCODINGS:
+        try:
+            # A multi-byte character may be cut at the 4096th byte: ignore only the tail.
+            head.decode(encoding) if len(head) < 4096 else head[:4000].decode(encoding)
+            return "csv"
+        except UnicodeDecodeError:
+            continue
+    return "unknown"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
+    """Positional grid (column i = Excel column i) with blank cells as None."""
+    grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+    grid.index = pd.RangeIndex(1, len(grid) + 1)  # Excel row numbers
+    return grid
+
+
+def _blank_to_none(column: pd.Series) -> pd.Series:
+    if column.empty:
+        return column
+    is_text = column.map(type).eq(str)
+    if not is_text.any():
+        return column.where(column.notna(), None)
+    blank = np.zeros(len(column), dtype=bool)
+    blank[is_text.to_numpy()] = column[is_text].str.strip().eq("").to_numpy(dtype=bool)
+    return column.where(~blank & column.notna().to_numpy(), None)
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+class _ExcelSource:
+    """Lazy access to the sheets of a workbook through python-calamine."""
+
+    def __init__(self, path: Path, lang: str) -> None:
+        import python_calamine
+
+        self._path = path
+        self._lang = lang
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+            self.sheet_names: list[str] = list(self._book.sheet_names)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # Rust panics derive from BaseException
+            raise WorkbookError(t(lang, "file_unreadable", path=path, why=_why(exc))) from None
+
+    def grid(self, name: str) -> pd.DataFrame:
+        try:
+            sheet = self._book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            raise WorkbookError(
+                t(self._lang, "file_unreadable", path=self._path, why=f"'{name}': {_why(exc)}")
+            ) from None
+        return _grid_from_rows(rows)
+
+
+def _read_csv_grid(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    text: str | None = None
+    for encoding in _CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise WorkbookError(t("en", "file_unreadable", path=path, why="not UTF-8 or GB18030 text"))
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            sep=None if "\t" in text.split("\n", 1)[0] else ",",
+            engine="python" if "\t" in text.split("\n", 1)[0] else "c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise WorkbookError(t("en", "file_unreadable", path=path, why=_why(exc))) from None
+    grid = grid.astype(object)
+    grid.index = pd.RangeIndex(1, len(grid) + 1)
+    grid.columns = pd.RangeIndex(len(grid.columns))
+    return grid
+
+
+def _csv_sibling(path: Path, spec: SheetSpec) -> Path | None:
+    """For a CSV input the other sheets are CSV files beside it: ``reps.csv``, ``销售.csv`` or
+    ``<input>.reps.csv``."""
+    from .headers import normalise_sheet_name
+
+    wanted = {normalise_sheet_name(a) for a in (spec.name, spec.zh, *spec.aliases)}
+    candidates = sorted(p for p in path.parent.glob("*.csv") if p != path)
+    for candidate in candidates:
+        stem = candidate.stem
+        if stem.startswith(path.stem + "."):
+            stem = stem[len(path.stem) + 1 :]
+        if normalise_sheet_name(stem) in wanted:
+            return candidate
+    return None
+
+
+def _locate(
+    grid: pd.DataFrame,
+    sheet: str,
+    spec: SheetSpec,
+    lang: str,
+    mapping: Mapping[str, str] | None,
+    issues: list[Issue],
+) -> tuple[HeaderMatch | None, bool]:
+    top = grid.head(HEADER_SEARCH_ROWS).astype(object).where(grid.head(HEADER_SEARCH_ROWS).notna(), None)
+    rows: Sequence[Sequence[object]] = top.values.tolist()
+    match = detect_header(rows, spec, search_rows=HEADER_SEARCH_ROWS, mapping=dict(mapping or {}))
+    required = ", ".join(spec.required_columns)
+    if match is None:
+        issues.append(
+            Issue(
+                "fatal", "no_header",
+                t(lang, "no_header", sheet=sheet, rows=HEADER_SEARCH_ROWS, required=required),
+                sheet=sheet, cell=cell_ref(sheet, None, None),
+            )
+        )
+        return None, False
+    ok = True
+    for column in spec.required_columns:
+        if column not in match.columns:
+            ok = False
+            aliases = " / ".join(dict.fromkeys((column, *spec.column(column).aliases)))
+            issues.append(
+                Issue(
+                    "fatal", "column_missing",
+                    t(lang, "column_missing", sheet=sheet, column=column, row=match.row + 1,
+                      aliases=aliases),
+                    sheet=sheet, row=match.row + 1, column=column,
+                    cell=cell_ref(sheet, match.row + 1, None),
+                )
+            )
+    for column, positions in match.duplicates:
+        ok = False
+        cells = ", ".join(f"{column_letter(p)}{match.row + 1}" for p in positions)
+        issues.append(
+            Issue(
+                "fatal", "duplicate_header",
+                t(lang, "duplicate_header", sheet=sheet, column=column, cells=cells),
+                sheet=sheet, row=match.row + 1, column=column,
+                cell=cell_ref(sheet, match.row + 1, positions[1]),
+            )
+        )
+    return match, ok
+
+
+def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch) -> RawSheet:
+    header_excel_row = match.row + 1
+    body = grid.loc[grid.index > header_excel_row]
+    columns: dict[str, int] = dict(match.columns)
+    extras: list[str] = []
+    for text, position in match.extras.items():
+        name = text
+        while name in columns:  # an unknown header equal to a canonical name written twice
+            name += " "
+        columns[name] = position
+        extras.append(name)
+    frame = pd.DataFrame(
+        {name: _blank_to_none(body[pos]) if pos in body.columns else None
+         for name, pos in columns.items()},
+        index=body.index,
+    )
+    frame = frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame
+    header_cells = grid.loc[header_excel_row]
+    return RawSheet(
+        name=sheet,
+        frame=frame,
+        header_row=header_excel_row,
+        column_index=columns,
+        extras=tuple(extras),
+        headers={name: str(header_cells[pos]).strip() for name, pos in columns.items()},
+    )
+
+
+def read_workbook(
+    path: Path | str,
+    *,
+    lang: str = "en",
+    column_mapping: Mapping[str, Mapping[str, str]] | None = None,
+) -> RawWorkbook:
+    """Read the Customers, Reps and (optional) Rules sheets of an input workbook or CSV file.
+
+    ``lang`` is the language of the messages; ``column_mapping`` maps, per canonical sheet name,
+    canonical column names to the user's own headers. Raises :class:`WorkbookError` when the file
+    cannot be read and :class:`ValidationFailed` listing every missing sheet or column.
+    """
+    path = Path(path)
+    auto = lang == "auto"
+    if auto:
+        lang = "zh" if _CJK.search(path.name) else "en"  # until the content tells
+    if not path.exists():
+        raise WorkbookError(t(lang, "file_missing", path=path))
+    if path.is_dir():
+        raise WorkbookError(t(lang, "file_unreadable", path=path, why="it is a directory"))
+    try:
+        kind = sniff_format(path)
+        sha = _sha256(path)
+    except OSError as exc:
+        raise WorkbookError(t(lang, "file_unreadable", path=path, why=exc.strerror or exc)) from None
+    mapping = column_mapping or {}
+    issues: list[Issue] = []
+    found: dict[str, RawSheet | None] = {}
+    detected_zh = 0
+    detected = 0
+
+    if kind in ("zip", "ole"):
+        source = _ExcelSource(path, lang)
+        fmt = path.suffix.lower().lstrip(".") or ("xlsx" if kind == "zip" else "xls")
+
+        def load(spec: SheetSpec) -> tuple[str | None, pd.DataFrame | None]:
+            name = find_sheet(source.sheet_names, spec)
+            return (name, source.grid(name)) if name is not None else (None, None)
+
+        available = ", ".join(source.sheet_names)
+        if auto:
+            lang = "zh" if _CJK.search(available) else "en"
+    elif kind == "csv":
+        fmt = "csv"
+
+        def load(spec: SheetSpec) -> tuple[str | None, pd.DataFrame | None]:
+            target = path if spec is CUSTOMERS else _csv_sibling(path, spec)
+            if target is None:
+                return None, None
+            return target.stem, _read_csv_grid(target)
+
+        available = ", ".join(sorted(p.name for p in path.parent.glob("*.csv")))
+        if auto:
+            with path.open("rb") as handle:
+                first = handle.read(4096).decode("utf-8", errors="ignore")
+            lang = "zh" if _CJK.search(first) else "en"
+    else:
+        raise WorkbookError(
+            t(lang, "unsupported_format", path=path, why="unrecognised file content")
+        )
+
+    for spec in (CUSTOMERS, REPS, RULES):
+        name, grid = load(spec)
+        if name is None or grid is None:
+            found[spec.name] = None
+            if spec.required:
+                aliases = " / ".join(dict.fromkeys((spec.name, spec.zh, *spec.aliases)))
+                issues.append(
+                    Issue(
+                        "fatal", "sheet_missing",
+                        t(lang, "sheet_missing", sheet=spec.name, aliases=aliases,
+                          found=available or "-"),
+                        sheet=spec.name,
+                    )
+                )
+            continue
+        match, ok = _locate(grid, name, spec, lang, mapping.get(spec.name), issues)
+        if match is None:
+            found[spec.name] = None
+            continue
+        if spec is CUSTOMERS:
+            detected_zh, detected = match.chinese_headers, len(match.columns)
+        found[spec.name] = _sheet(grid, name, match) if ok else None
+
+    fatal = [i for i in issues if i.severity == "fatal"]
+    if fatal:
+        raise ValidationFailed(t(lang, "validation_fatal", count=len(fatal)), tuple(issues))
+    customers, reps = found[CUSTOMERS.name], found[REPS.name]
+    assert customers is not None and reps is not None  # guaranteed by the fatal check above
+    return RawWorkbook(
+        path=str(path),
+        sha256=sha,
+        format=fmt,
+        customers=customers,
+        reps=reps,
+        rules=found[RULES.name],
+        language="zh" if detected and detected_zh * 2 >= detected else "en",
+        issues=tuple(issues),
+    )
