@@ -56,19 +56,23 @@ def _assign_pool(pool: pd.DataFrame, reps: pd.DataFrame, settings: Settings,
 
     first = np.unique(cls, return_index=True)[1]
     class_profile, class_excluded = profile[first], excluded[first]
-    candidates, preferred, causes, counts = [], [], [], []
+    candidates, preferred, causes, counts, preferred_counts = [], [], [], [], []
     for p, ex in zip(class_profile.tolist(), class_excluded.tolist(), strict=True):
         keep = np.ones(len(reps), dtype=bool)
         if ex >= 0:
             keep[ex] = False
-        present = elig.territory[p] & elig.available & keep
+        covering = elig.territory[p] & elig.available
+        present = covering & keep
         reps_here = np.flatnonzero(allowed[p] & keep)
         candidates.append(reps_here)
-        preferred.append(elig.industry[p, reps_here] if match == "preferred"
-                         else np.ones(len(reps_here), dtype=bool))
+        knows = elig.industry[p, reps_here]
+        preferred.append(knows if match == "preferred" else np.ones(len(reps_here), dtype=bool))
         counts.append(len(reps_here) if len(reps_here) else int(present.sum()))
-        if not present.any():
+        preferred_counts.append(int(knows.sum()) if match == "preferred" else 0)
+        if not covering.any():
             causes.append("no_territory")
+        elif not present.any():
+            causes.append("no_other_rep")
         elif match == "required" and not (present & elig.industry[p]).any():
             causes.append("no_industry")
         elif not len(reps_here):
@@ -93,11 +97,20 @@ def _assign_pool(pool: pd.DataFrame, reps: pd.DataFrame, settings: Settings,
     if (np.bincount(result.rep[result.rep >= 0], minlength=len(reps)) > capacity).any():
         raise InternalError("strategy exceeded a rep's capacity")
     min_level = profiles["tier"].map(dict(settings.eligibility.min_level))
+    # Under "preferred", say so when industry rather than points decided among the candidates.
+    n_all, n_knows = np.asarray(counts)[cls], np.asarray(preferred_counts)[cls]
+    chosen = result.rep >= 0
+    winner_knows = np.zeros(len(pool), dtype=bool)
+    winner_knows[chosen] = elig.industry[profile[chosen], result.rep[chosen]]
+    mixed = chosen & winner_knows & (n_knows > 0) & (n_knows < n_all)
+    pick = np.where(mixed, np.where(n_knows == 1, "only", "among"), "")
     return pd.DataFrame(
         {
             "rep_pos": result.rep,
             "figure": result.figure,
-            "n_candidates": np.asarray(counts)[cls],
+            "industry_pick": pick,
+            "n_preferred": n_knows,
+            "n_candidates": n_all,
             "cause": np.asarray(causes)[cls],
             "min_level": min_level.to_numpy()[profile],
         },

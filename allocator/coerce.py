@@ -198,8 +198,8 @@ def _vocabulary(series: pd.Series, table: Mapping[str, object]) -> tuple[pd.Seri
     present = series.notna()
     result = pd.Series(None, index=series.index, dtype=object)
     if present.any():
-        values = series[present]
-        keys = _keys(values.map(_other_to_text).where(values.map(type).ne(str), values))
+        # Through to_text so that Excel's numeric 1 (read as 1.0) is looked up as "1", not "10".
+        keys = _keys(to_text(series[present])[0])
         result[present] = keys.map(table)
     bad = present & result.isna()
     return result, bad

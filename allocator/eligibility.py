@@ -79,8 +79,9 @@ def _incidence(items: pd.Series, key: object) -> tuple[dict[str, int], np.ndarra
 
 def _lookup(values: pd.Series, vocab: dict[str, int], key: object) -> np.ndarray:
     missing = len(vocab)
-    return values.map(lambda v: vocab.get(key(v), missing), na_action="ignore"  # type: ignore[operator]
-                      ).fillna(missing).to_numpy(dtype=np.int64)
+    codes = values.map(lambda v: vocab.get(key(v), missing), na_action="ignore")  # type: ignore[operator]
+    # An all-blank column maps to object dtype; go through float so fillna never downcasts.
+    return codes.astype("float64").fillna(missing).to_numpy(dtype=np.int64)
 
 
 def eligibility(profiles: pd.DataFrame, reps: pd.DataFrame, settings: EligibilitySettings,

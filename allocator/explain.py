@@ -55,11 +55,22 @@ def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series
     assigned = rows["owner"].notna() & ~kept & ~closed
     if assigned.any():
         a = rows[assigned]
+        points = _fmt(a["figure"], "%.1f")
         reason[assigned] = fill(lang, "reason_points", a.index, area=area[assigned],
-                                n=n[assigned], owner=a["owner"], points=_fmt(a["figure"], "%.1f"))
+                                n=n[assigned], owner=a["owner"], points=points)
+        pick = a["industry_pick"].fillna("")
+        for kind, key, count in (("only", "reason_industry_only", n[assigned]),
+                                 ("among", "reason_industry_points",
+                                  _fmt(a["n_preferred"], "%d"))):
+            mask = pick.eq(kind)
+            if mask.any():
+                m = a[mask]
+                reason[m.index] = fill(lang, key, m.index, area=area[m.index], n=count[mask],
+                                       owner=m["owner"], industry=m["industry"],
+                                       points=points[mask])
 
     unassigned = rows["owner"].isna() & ~closed
-    for cause in ("no_territory", "no_industry", "no_level", "no_capacity"):
+    for cause in ("no_territory", "no_other_rep", "no_industry", "no_level", "no_capacity"):
         mask = unassigned & code.eq(cause)
         if not mask.any():
             continue

@@ -188,7 +188,8 @@ class HeaderMatch:
     columns: dict[str, int]
     """Canonical name → 0-based grid column index."""
     extras: dict[str, int]
-    """Unknown non-blank header text → grid column index, carried through to the outputs."""
+    """Unknown non-blank header text → grid column index, carried through to the outputs; a
+    repeated unknown header gets a numbered name (``备注``, ``备注 (2)``)."""
     duplicates: tuple[tuple[str, tuple[int, ...]], ...]
     """Canonical names claimed by more than one header cell, with their column indexes."""
     chinese_headers: int
@@ -231,8 +232,12 @@ def match_header_row(
             continue
         canonical = table.get(key)
         if canonical is None:
-            text = str(cell).strip()
-            extras.setdefault(text, index)
+            text = name = str(cell).strip()
+            copies = 1
+            while name in extras:  # keep every column of repeated unknown headers: 备注, 备注 (2)
+                copies += 1
+                name = f"{text} ({copies})"
+            extras[name] = index
             continue
         found.setdefault(canonical, []).append(index)
         if _CJK.search(str(cell)):

@@ -202,8 +202,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{cell}: no active rep covers region '{value}'; its customers will stay in the pool",
     ),
     "zero_capacity": (
-        "{cell}：销售“{value}”本周容量为 0，不会分配新客户",
-        "{cell}: rep '{value}' has capacity 0 and gets no new customers",
+        "{cell}：销售“{rep}”本周容量为 0，不会分配新客户",
+        "{cell}: rep '{rep}' has capacity 0 and gets no new customers",
     ),
     "closed_without_date": (
         "{cell}：已成交/输单但没有成交时间，成交周期无法计算",
@@ -251,6 +251,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_no_territory": (
         "没有在职销售负责 {area}，留在公海池",
         "no active rep covers {area}; stays in the pool",
+    ),
+    "reason_industry_only": (
+        "{area} {n} 名候选人中只有 {owner} 擅长“{industry}”",
+        "{owner} is the only one of {n} candidates in {area} who knows {industry}",
+    ),
+    "reason_industry_points": (
+        "{area} 擅长“{industry}”的 {n} 名候选人中积分最低（{owner} {points} 分）",
+        "lowest points among the {n} candidates in {area} who know {industry} "
+        "({owner}, {points} points)",
+    ),
+    "reason_no_other_rep": (
+        "{area} 除原负责人外没有可接手的在职销售，留在公海池",
+        "no active rep in {area} other than the previous owner; stays in the pool",
     ),
     "reason_no_level": (
         "{area} {n} 名候选人中没有{level}及以上级别的销售（{tier} 级客户），留在公海池",

@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .coerce import (
+    STAGES,
     to_bool,
     to_date,
     to_intent,
@@ -121,6 +122,13 @@ class _Collector:
             self.add(code, int(row), column, value, severity, **extra)
 
 
+def _vocabulary_hint(code: str, lang: str) -> dict[str, str]:
+    """Extra message values of a typing code: the accepted stages for ``unknown_stage``."""
+    if code == "unknown_stage":
+        return {"allowed": "/".join(t(lang, f"stage_{stage}") for stage in STAGES)}
+    return {}
+
+
 def _type_sheet(sheet: RawSheet, spec: SheetSpec, collect: _Collector) -> pd.DataFrame:
     frame = sheet.frame
     typed: dict[str, pd.Series] = {}
@@ -132,7 +140,7 @@ def _type_sheet(sheet: RawSheet, spec: SheetSpec, collect: _Collector) -> pd.Dat
             continue
         values, bad = coerce(frame[column.name])
         if code and bad.any():
-            collect.cells(code, bad, column.name)
+            collect.cells(code, bad, column.name, **_vocabulary_hint(code, collect.lang))
         typed[column.name] = values
     result = pd.DataFrame(typed, index=frame.index)
     for column in spec.columns:
@@ -185,9 +193,9 @@ def _validate_reps(sheet: RawSheet, lang: str) -> tuple[pd.DataFrame, list[Issue
     if reps.empty:
         collect.add("no_reps", None, None, sheet=sheet.name)  # {sheet} in the message
     zero = reps["capacity"].eq(0) & reps["active"]
-    names = reps["name"].where(zero)
     for row in zero.index[zero.to_numpy()]:
-        collect.add("zero_capacity", int(row), "capacity", names.at[row], severity="warning")
+        collect.add("zero_capacity", int(row), "capacity", reps.at[row, "capacity"],
+                    severity="warning", rep=reps.at[row, "name"])
     reps["capacity"] = reps["capacity"].fillna(0).clip(lower=0).astype("int64")
     return reps, collect.issues
 
@@ -285,9 +293,12 @@ def validate(book: RawWorkbook, *, lang: str, as_of: datetime, strict: bool = Fa
     )
 
 
-def _issue_order(issue: Issue) -> tuple[int, str, int, int]:
+def _issue_order(issue: Issue) -> tuple[int, str, int, int, str]:
     rank = {"fatal": 0, "error": 1, "warning": 2}.get(issue.severity, 3)
-    return (rank, issue.sheet or "", issue.row or 0, 0)
+    cell = issue.cell or ""
+    letters = cell.rpartition("!")[2].rstrip("0123456789") if "!" in cell else ""
+    letters = letters if letters.isalpha() else ""  # column letters of a cell, "" for a row
+    return (rank, issue.sheet or "", issue.row or 0, len(letters), letters)
 
 
 def _exceptions(sheet: RawSheet, typed: pd.DataFrame, issues: list[Issue],

@@ -7,6 +7,7 @@ in :mod:`allocator.schema`.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -111,7 +112,7 @@ class _ExcelSource:
         return _grid_from_rows(rows)
 
 
-def _read_csv_grid(path: Path) -> pd.DataFrame:
+def _read_csv_grid(path: Path, lang: str) -> pd.DataFrame:
     data = path.read_bytes()
     text: str | None = None
     for encoding in _CSV_ENCODINGS:
@@ -121,23 +122,15 @@ def _read_csv_grid(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     if text is None:
-        raise WorkbookError(t("en", "file_unreadable", path=path, why="not UTF-8 or GB18030 text"))
+        raise WorkbookError(t(lang, "file_unreadable", path=path, why="not UTF-8 or GB18030 text"))
+    head = text[:65536]
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","
     try:
-        grid = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            sep=None if "\t" in text.split("\n", 1)[0] else ",",
-            engine="python" if "\t" in text.split("\n", 1)[0] else "c",
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise WorkbookError(t("en", "file_unreadable", path=path, why=_why(exc))) from None
-    grid = grid.astype(object)
-    grid.index = pd.RangeIndex(1, len(grid) + 1)
-    grid.columns = pd.RangeIndex(len(grid.columns))
-    return grid
+        # csv rather than pandas: rows may be ragged (a one-cell title banner above the header).
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise WorkbookError(t(lang, "file_unreadable", path=path, why=_why(exc))) from None
+    return _grid_from_rows(rows)
 
 
 def _csv_sibling(path: Path, spec: SheetSpec) -> Path | None:
@@ -282,7 +275,7 @@ def read_workbook(
             target = path if spec is CUSTOMERS else _csv_sibling(path, spec)
             if target is None:
                 return None, None
-            return target.stem, _read_csv_grid(target)
+            return target.stem, _read_csv_grid(target, lang)
 
         available = ", ".join(sorted(p.name for p in path.parent.glob("*.csv")))
         if auto:

@@ -1,0 +1,137 @@
+"""End-to-end benchmark of ``allocator run`` against the floor F of SPEC §7.
+
+Usage::
+
+    python benchmarks/bench_run.py --sizes 10000,100000 --runs 3
+
+For each size it generates (once, cached in ``benchmarks/.cache``) a sample workbook with
+``allocator sample``, then measures in fresh processes:
+
+- the floor F: read the customer sheet with python-calamine into pandas, and write the same rows
+  once with XlsxWriter in constant_memory mode, row by row;
+- ``run``: the whole pipeline (read, validate, allocate, report, write), with per-stage times
+  and the peak RSS of the process.
+
+It prints the median of ``--runs`` runs of each and the ratio run / F.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+AS_OF = "2026-11-23T09:00"
+
+
+def reps_for(customers: int) -> int:
+    """200 reps at 100k, 1,000 at 1M (SPEC §7); proportionally fewer below."""
+    return max(12, min(1000, customers // 500)) if customers < 1_000_000 else 1000
+
+
+def sample_path(customers: int) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"sample_{customers}_{reps_for(customers)}.xlsx"
+    if not path.exists():
+        print(f"generating {path.name} …", file=sys.stderr, flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "allocator", "sample", str(path), "--customers",
+             str(customers), "--reps", str(reps_for(customers)), "--seed", "42", "--lang", "zh",
+             "--as-of", AS_OF, "-q"],
+            check=True,
+        )
+    return path
+
+
+def child_floor(path: Path) -> dict[str, float]:
+    """The floor F in this process: calamine → pandas, then XlsxWriter constant_memory."""
+    import pandas as pd
+    import python_calamine
+    import xlsxwriter
+
+    start = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)
+    frame = pd.DataFrame(rows[2:], columns=rows[1])
+    read = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        out = xlsxwriter.Workbook(str(Path(tmp) / "floor.xlsx"), {"constant_memory": True})
+        sheet = out.add_worksheet()
+        sheet.write_row(0, 0, [str(c) for c in frame.columns])
+        values = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+        for r, row in enumerate(values, start=1):
+            sheet.write_row(r, 0, row)
+        out.close()
+        write = time.perf_counter() - start
+    return {"read": read, "write": write, "total": read + write}
+
+
+def child_run(path: Path) -> dict[str, float]:
+    """One whole ``run`` in this process, timing each stage through the progress callback."""
+    from allocator.pipeline import run
+    from allocator.settings import Settings
+
+    marks: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        run(path, settings=Settings(), as_of=datetime.fromisoformat(AS_OF),
+            out_dir=Path(tmp) / "out", progress=lambda stage: marks.append(
+                (stage, time.perf_counter())))
+        end = time.perf_counter()
+    result: dict[str, float] = {"total": end - start}
+    bounds = [*marks, ("end", end)]
+    for (stage, at), (_, until) in zip(bounds, bounds[1:], strict=False):
+        result[stage] = until - at
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def measure(kind: str, path: Path) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path)],
+        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, file = args.child
+        figures = child_floor(Path(file)) if kind == "floor" else child_run(Path(file))
+        print(json.dumps(figures))
+        return
+    print(f"{'customers':>10} {'reps':>5} {'F (s)':>8} {'run (s)':>8} {'run/F':>6} "
+          f"{'peak MiB':>9}  stages (median s)")
+    for size in (int(s) for s in args.sizes.split(",")):
+        path = sample_path(size)
+        floors = [measure("floor", path) for _ in range(args.runs)]
+        runs = [measure("run", path) for _ in range(args.runs)]
+        floor, run = median_of(floors), median_of(runs)
+        stages = " ".join(f"{k}={v:.2f}" for k, v in run.items()
+                          if k not in ("total", "peak_rss_mib"))
+        print(f"{size:>10} {reps_for(size):>5} {floor['total']:>8.2f} {run['total']:>8.2f} "
+              f"{run['total'] / floor['total']:>6.2f} {run['peak_rss_mib']:>9.0f}  {stages}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
