@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from .eligibility import eligibility
+from .eligibility import available_reps, eligibility
 from .errors import InternalError
 from .explain import explain
 from .model import Allocation, Inputs, RunInfo
@@ -160,7 +160,7 @@ def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
     unassigned = ordered.loc[~placed].sort_values(
         ["score", "customer_id"], ascending=[False, True], kind="stable")[columns]
 
-    reps_out = rep_summary(reps, rows, rep_pos)
+    reps_out = rep_summary(reps, rows, rep_pos, available_reps(reps, as_of).to_numpy())
     allocation = Allocation(
         assignments=assignments,
         unassigned=unassigned.reset_index(drop=True),

@@ -80,6 +80,7 @@ _OUTPUT_COLUMNS: dict[str, str] = {
     "tier_B": "B级",
     "tier_C": "C级",
     "overdue_count": "逾期数",
+    "available": "可分配",
     "sheet": "明细",
     # Run sheet
     "key": "项目",

@@ -17,13 +17,13 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from .fairness import RECEIVED, fairness
 from .model import Allocation
 from .report_text import REPORT_TEXT, code_label, rt
 
 __all__ = [
     "BAR_MAX_PX",
     "build_report_context",
-    "gini",
     "make_environment",
     "render_report",
     "template_dir",
@@ -49,25 +49,7 @@ REP_COLUMNS = (
     "open_total", "capacity_used", "value_new", "value_open", "points_before",
     "points_received", "points_balance_new", "tier_A", "tier_B", "tier_C", "overdue_count",
 )  # fmt: skip
-RECEIVED = ("new", "reclaimed", "handover")
-"""Per-rep columns that together use up the rep's capacity."""
 DASH = "—"
-
-
-def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative ``values``: 0 = all equal, (n-1)/n = all on one item.
-
-    NaN values are ignored; an empty or all-zero input is perfectly even (0.0).
-    """
-    x = np.asarray(values, dtype=float)
-    x = np.sort(x[~np.isnan(x)])
-    if x.size == 0 or x.sum() == 0:
-        return 0.0
-    if x[0] < 0:
-        raise ValueError("gini() needs non-negative values")
-    n = x.size
-    rank = np.arange(1, n + 1, dtype=float)
-    return float(2.0 * np.dot(rank, x) / (n * x.sum()) - (n + 1) / n)
 
 
 def _fmt_int(series: pd.Series) -> pd.Series:
@@ -122,25 +104,6 @@ def _rep_rows(reps: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, str]]
         "value_new_text": f"{round(frame['value_new'].sum()):,}",
     }
     return [{str(k): v for k, v in row.items()} for row in rows], totals
-
-
-def _fairness(reps: pd.DataFrame) -> dict[str, float | None]:
-    """Gini of new value and of load, and max/min load, over reps with capacity.
-
-    Load is what a rep received this run (new + reclaimed + handover) over its capacity. A rep
-    marked not ``available`` (left, on leave), when the frame says so, could receive nothing
-    and would only make the figures look unfair, so it is left out like capacity 0.
-    """
-    capacity = reps["capacity"].fillna(0).astype(float).to_numpy()
-    with_capacity = capacity > 0
-    if "available" in reps.columns:
-        with_capacity &= reps["available"].fillna(False).astype(bool).to_numpy()
-    received = reps[list(RECEIVED)].fillna(0).astype(float).sum(axis=1).to_numpy()
-    load = received[with_capacity] / capacity[with_capacity]
-    value = reps["value_new"].fillna(0).astype(float).to_numpy()[with_capacity]
-    # A rep with no new customer makes the ratio infinite: reported as "no ratio", not a number.
-    ratio = float(load.max() / load.min()) if load.size and load.min() > 0 else None
-    return {"gini_value": gini(value), "gini_load": gini(load), "load_ratio": ratio}
 
 
 def _counted(codes: pd.Series, total: int, lang: str, prefix: str) -> list[dict[str, Any]]:
@@ -216,17 +179,27 @@ def build_report_context(allocation: Allocation, *, lang: str) -> dict[str, Any]
         for key in TILE_KEYS
     ]
     rows, totals = _rep_rows(allocation.reps)
-    fairness: dict[str, Any] = dict(_fairness(allocation.reps))
-    ratio = fairness["load_ratio"]
-    figures = {
-        "gini_value": f"{fairness['gini_value']:.2f}",
-        "gini_load": f"{fairness['gini_load']:.2f}",
+    measured = fairness(allocation.reps)
+    ratio = measured.load_ratio
+    shown = {
+        "gini_value": f"{measured.gini_value:.2f}",
+        "gini_load": f"{measured.gini_load:.2f}",
         "load_ratio": DASH if ratio is None else f"{ratio:.1f}×",
+        "share_range": DASH
+        if measured.share_max is None
+        else f"{measured.share_min:.2f}–{measured.share_max:.2f}",
     }
-    fairness["figures"] = [
-        {"key": key, "label": rt(lang, key), "value_text": text, "alert": False}
-        for key, text in figures.items()
-    ]
+    fair: dict[str, Any] = {
+        "gini_value": measured.gini_value,
+        "gini_load": measured.gini_load,
+        "load_ratio": ratio,
+        "share_min": measured.share_min,
+        "share_max": measured.share_max,
+        "figures": [
+            {"key": key, "label": rt(lang, key), "value_text": text, "alert": False}
+            for key, text in shown.items()
+        ],
+    }
     strategy_label = code_label(lang, "strategy", run.strategy)
     input_name = _input_name(run.input_path)
     index = 0 if lang == "zh" else 1
@@ -252,7 +225,7 @@ def build_report_context(allocation: Allocation, *, lang: str) -> dict[str, Any]
         "reps": rows,
         "totals": totals,
         "bar_max_px": BAR_MAX_PX,
-        "fairness": fairness,
+        "fairness": fair,
         "unassigned_reasons": _unassigned_reasons(allocation.unassigned, lang),
         "exception_codes": _exception_codes(allocation.exceptions, lang),
         "footer": rt(lang, "footer", version=run.version, time=time),

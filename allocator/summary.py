@@ -24,9 +24,11 @@ def _count(positions: np.ndarray, n: int, weights: np.ndarray | None = None) -> 
     return np.bincount(positions, weights=weights, minlength=n)
 
 
-def rep_summary(reps: pd.DataFrame, rows: pd.DataFrame, rep_pos: np.ndarray) -> pd.DataFrame:
+def rep_summary(reps: pd.DataFrame, rows: pd.DataFrame, rep_pos: np.ndarray,
+                available: np.ndarray) -> pd.DataFrame:
     """One row per rep (sheet order): new, reclaimed, handover, kept, open total, capacity use,
-    value, points ledger, tiers and overdue kept customers."""
+    value, points ledger, tiers and overdue kept customers; ``available`` says whether the rep
+    was active and present at the run time (fairness figures count only those)."""
     n = len(reps)
     status = rows["status"].to_numpy()
     owned = rep_pos >= 0
@@ -49,6 +51,8 @@ def rep_summary(reps: pd.DataFrame, rows: pd.DataFrame, rep_pos: np.ndarray) -> 
             "team": reps["team"],
             "level": reps["level"],
             "capacity": reps["capacity"].astype("int64"),
+            "weight": reps["weight"].astype(float),
+            "available": available.astype(bool),
             "new": per_rep(fresh & (status == "new")).astype("int64"),
             "reclaimed": per_rep(fresh & (status == "reclaimed")).astype("int64"),
             "handover": per_rep(fresh & (status == "handover")).astype("int64"),

@@ -19,7 +19,7 @@ import pytest
 from allocator import report
 from allocator.i18n import placeholders
 from allocator.model import Allocation, RunInfo
-from allocator.report import build_report_context, gini, render_report, template_dir
+from allocator.report import build_report_context, render_report, template_dir
 from allocator.report_text import REPORT_TEXT, code_label, rt
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -186,31 +186,6 @@ def lang(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-# --- gini ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ([1, 1, 1, 1], 0.0),
-        ([0, 0, 0, 1], 0.75),
-        ([1, 3], 0.25),  # mean absolute difference 1 over twice the mean 2
-        ([], 0.0),
-        ([0, 0, 0], 0.0),
-        ([5.0], 0.0),
-        ([1, np.nan, 1], 0.0),
-    ],
-)
-def test_gini_hand_computed(values: list[float], expected: float) -> None:
-    assert gini(np.array(values, dtype=float)) == pytest.approx(expected)
-
-
-def test_gini_ignores_order_and_rejects_negatives() -> None:
-    assert gini(np.array([3.0, 0.0, 1.0])) == pytest.approx(gini(np.array([0.0, 1.0, 3.0])))
-    with pytest.raises(ValueError, match="non-negative"):
-        gini(np.array([-1.0, 2.0]))
-
-
 # --- context ---------------------------------------------------------------------------------
 
 
@@ -261,7 +236,10 @@ def test_context_fairness_hand_computed() -> None:
     assert fairness["gini_value"] == pytest.approx(2 * 8.7 / (3 * 3.5) - 4 / 3)
     assert fairness["gini_load"] == pytest.approx(2 * 5.0 / (3 * 2.2) - 4 / 3)
     assert fairness["load_ratio"] == pytest.approx(2.5)
-    assert [f["value_text"] for f in fairness["figures"]] == ["0.32", "0.18", "2.5×"]
+    # Points 560.5, 702, 98 over equal weights: fair share 1360.5 / 3 = 453.5 each.
+    assert fairness["share_min"] == pytest.approx(98 / 453.5)
+    assert fairness["share_max"] == pytest.approx(702 / 453.5)
+    assert [f["value_text"] for f in fairness["figures"]] == ["0.32", "0.18", "2.5×", "0.22–1.55"]
 
 
 def test_context_fairness_skips_unavailable_reps() -> None:

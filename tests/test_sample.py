@@ -280,6 +280,9 @@ def test_writer_replaces_an_existing_file(tmp_path: Path) -> None:
 def test_writer_refuses_to_drop_data_and_reports_unwritable_paths(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="too long"):
         write_input_workbook(tmp_path / "long.xlsx", {"S": pd.DataFrame({"a": ["x" * 40_000]})})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
     with pytest.raises(OutputError, match="cannot write"):
-        write_input_workbook(tmp_path / "missing" / "a.xlsx", {"S": pd.DataFrame({"a": [1]})})
-    assert list(tmp_path.iterdir()) == []  # the temporary file is gone, no target was made
+        write_input_workbook(blocker / "a.xlsx", {"S": pd.DataFrame({"a": [1]})})
+    # the temporary files are gone and no target was made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]

@@ -10,9 +10,7 @@ the columns, so no cell needs a per-cell format decision.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,6 +22,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..errors import OutputError
+from .files import atomic_path
 
 __all__ = ["write_input_workbook"]
 
@@ -73,34 +72,16 @@ def write_input_workbook(
     path = Path(path)
     banners = banners or {}
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.stem[:20]}.", suffix=".tmp", dir=path.parent)
+        with atomic_path(path) as temp:
+            workbook = xlsxwriter.Workbook(str(temp), _OPTIONS)
+            if created is not None:
+                workbook.set_properties({"created": created})
+            formats = _formats(workbook)
+            for sheet, frame in sheets.items():
+                _write_sheet(workbook, formats, sheet, frame, banners.get(sheet))
+            workbook.close()
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    temp = Path(name)
-    try:
-        workbook = xlsxwriter.Workbook(str(temp), _OPTIONS)
-        if created is not None:
-            workbook.set_properties({"created": created})
-        formats = _formats(workbook)
-        for sheet, frame in sheets.items():
-            _write_sheet(workbook, formats, sheet, frame, banners.get(sheet))
-        workbook.close()
-        # mkstemp creates the file private (0600); a workbook should get the usual permissions.
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _formats(workbook: Any) -> dict[str, Any]:
