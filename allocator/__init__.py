@@ -9,13 +9,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .allocate import allocate  # noqa: E402
-from .export import write_outputs  # noqa: E402
-from .pipeline import run  # noqa: E402
-from .report import build_report_context, render_report  # noqa: E402
-from .schema import validate  # noqa: E402
-from .settings import Settings, load_settings  # noqa: E402
-from .workbook import read_workbook  # noqa: E402
+from .allocate import allocate
+from .export import write_outputs
+from .pipeline import run
+from .report import build_report_context, render_report
+from .schema import validate
+from .settings import Settings, load_settings
+from .workbook import read_workbook
 
 __all__ = [
     "Settings",

@@ -22,19 +22,48 @@ from .summary import changes_frame, conflicts_frame, rep_summary, run_stats
 
 __all__ = ["OUTPUT_COLUMNS", "allocate"]
 
+# np.where's stubs reject a bare ``None`` branch; numpy turns None into this array anyway.
+_NONE = np.array(None, dtype=object)
 _PROFILE = ["region", "province", "city", "industry", "tier"]
 LEADING_COLUMNS = [
-    "customer_id", "customer", "owner", "owner_id", "tier", "score", "reason_code", "reason",
-    "due_by", "escalate_at", "overdue", "previous_owner",
+    "customer_id",
+    "customer",
+    "owner",
+    "owner_id",
+    "tier",
+    "score",
+    "reason_code",
+    "reason",
+    "due_by",
+    "escalate_at",
+    "overdue",
+    "previous_owner",
 ]
 INPUT_COLUMNS = [
-    "industry", "region", "province", "city", "value", "intent", "history", "source", "stage",
-    "created", "last_contact", "closed", "deal_value", "contact", "phone", "email", "referred_by",
+    "industry",
+    "region",
+    "province",
+    "city",
+    "value",
+    "intent",
+    "history",
+    "source",
+    "stage",
+    "created",
+    "last_contact",
+    "closed",
+    "deal_value",
+    "contact",
+    "phone",
+    "email",
+    "referred_by",
 ]
 OUTPUT_COLUMNS = [*LEADING_COLUMNS, *INPUT_COLUMNS]
 
 
-def _classes(pool: pd.DataFrame, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+def _classes(
+    pool: pd.DataFrame, excluded: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Profile id and class id per pool row, and the profiles table."""
     keys = pool[_PROFILE].fillna("").astype(str)
     profile = keys.groupby(_PROFILE, sort=True).ngroup().to_numpy()
@@ -44,8 +73,13 @@ def _classes(pool: pd.DataFrame, excluded: np.ndarray) -> tuple[np.ndarray, np.n
     return profile, cls, profiles
 
 
-def _assign_pool(pool: pd.DataFrame, reps: pd.DataFrame, settings: Settings,
-                 as_of: datetime, open_load: np.ndarray) -> pd.DataFrame:
+def _assign_pool(
+    pool: pd.DataFrame,
+    reps: pd.DataFrame,
+    settings: Settings,
+    as_of: datetime,
+    open_load: np.ndarray,
+) -> pd.DataFrame:
     """Owner position, deciding figure, candidate count and unassigned cause per pool row."""
     exclude = settings.pool.exclude_previous_owner
     excluded = np.where(pool["status"].eq("reclaimed") & exclude, pool["owner_pos"], -1)
@@ -118,8 +152,9 @@ def _assign_pool(pool: pd.DataFrame, reps: pd.DataFrame, settings: Settings,
     )
 
 
-def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
-             run: RunInfo) -> Allocation:
+def allocate(
+    inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str, run: RunInfo
+) -> Allocation:
     """Allocate the valid customers of ``inputs`` to reps under ``settings``."""
     customers, reps = inputs.customers, inputs.reps.reset_index(drop=True)
     names = reps["name"].to_numpy(dtype=object)
@@ -128,7 +163,8 @@ def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
     rows = customers.copy()
     rows[["score", "tier"]] = score_customers(customers, settings.scoring)
     rows = rows.join(pool_status(customers, reps, settings, as_of))
-    rows["previous_owner"] = np.where(rows["owner_pos"] >= 0, names[rows["owner_pos"]], None)
+    owner_pos = rows["owner_pos"].to_numpy()
+    rows["previous_owner"] = np.where(owner_pos >= 0, names[owner_pos], _NONE)
 
     in_pool = rows["status"].isin(POOL_STATUSES)
     kept_by = rows.loc[rows["status"].eq("kept"), "owner_pos"].to_numpy(dtype=np.int64)
@@ -139,12 +175,21 @@ def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
     rows = rows.join(decided.drop(columns="rep_pos"))
     has_rep = rep_pos >= 0
     closed_no_owner = rows["status"].eq("closed") & ~has_rep
-    rows["owner"] = np.where(has_rep, names[np.maximum(rep_pos, 0)], None)
-    rows["owner_id"] = np.where(has_rep, rep_ids[np.maximum(rep_pos, 0)], None)
+    rows["owner"] = np.where(has_rep, names[np.maximum(rep_pos, 0)], _NONE)
+    rows["owner_id"] = np.where(has_rep, rep_ids[np.maximum(rep_pos, 0)], _NONE)
 
-    code = pd.Series(rows["status"].map({"new": "territory", "reclaimed": "reclaimed",
-                                         "handover": "handover", "kept": "kept",
-                                         "closed": "closed"}), index=rows.index)
+    code = pd.Series(
+        rows["status"].map(
+            {
+                "new": "territory",
+                "reclaimed": "reclaimed",
+                "handover": "handover",
+                "kept": "kept",
+                "closed": "closed",
+            }
+        ),
+        index=rows.index,
+    )
     rows["reason_code"] = code.where(has_rep | closed_no_owner, rows["cause"])
     rows = rows.join(deadlines(rows, settings, as_of))
     rows["away_until"] = reps["away_until"].to_numpy()[np.maximum(rows["owner_pos"], 0)]
@@ -152,13 +197,18 @@ def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
 
     extras = [c for c in inputs.customer_extras if c in rows.columns]
     rows["source_row"] = rows.index.astype("int64")
-    ordered = rows.sort_values(["owner_id", "score", "customer_id"],
-                               ascending=[True, False, True], kind="stable", na_position="last")
+    ordered = rows.sort_values(
+        ["owner_id", "score", "customer_id"],
+        ascending=[True, False, True],
+        kind="stable",
+        na_position="last",
+    )
     columns = [*OUTPUT_COLUMNS, *extras, "source_row"]
     placed = ordered["owner"].notna() | ordered["status"].eq("closed")
     assignments = ordered.loc[placed, columns].reset_index(drop=True)
     unassigned = ordered.loc[~placed].sort_values(
-        ["score", "customer_id"], ascending=[False, True], kind="stable")[columns]
+        ["score", "customer_id"], ascending=[False, True], kind="stable"
+    )[columns]
 
     reps_out = rep_summary(reps, rows, rep_pos, available_reps(reps, as_of).to_numpy())
     allocation = Allocation(
@@ -178,11 +228,13 @@ def allocate(inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str,
 
 def check_conservation(allocation: Allocation, total_rows: int) -> None:
     """Every input row exactly once across Assignments, Unassigned and Exceptions (SPEC §2)."""
-    rows = np.concatenate([
-        allocation.assignments["source_row"].to_numpy(dtype=np.int64),
-        allocation.unassigned["source_row"].to_numpy(dtype=np.int64),
-        allocation.exceptions["source_row"].to_numpy(dtype=np.int64),
-    ])
+    rows = np.concatenate(
+        [
+            allocation.assignments["source_row"].to_numpy(dtype=np.int64),
+            allocation.unassigned["source_row"].to_numpy(dtype=np.int64),
+            allocation.exceptions["source_row"].to_numpy(dtype=np.int64),
+        ]
+    )
     if len(rows) != total_rows or len(np.unique(rows)) != total_rows:
         raise InternalError(
             f"conservation broken: {total_rows} input rows, {len(rows)} output rows, "

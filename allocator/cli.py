@@ -75,22 +75,41 @@ def _verbosity(func: F) -> F:
         ctx.meta["allocator.quiet"] = value
         return value
 
-    func = click.option("-v", "--verbose", count=True, expose_value=False, callback=remember,
-                        help="More detail; -v also shows tracebacks of internal errors.")(func)
-    func = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=quiet,
-                        help="Print only errors.")(func)
+    func = click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=remember,
+        help="More detail; -v also shows tracebacks of internal errors.",
+    )(func)
+    func = click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=quiet, help="Print only errors."
+    )(func)
     return func
 
 
 def _common(func: F) -> F:
-    func = click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
-                        help="Settings file (default: ./allocator.toml when present).")(func)
-    func = click.option("--lang", type=click.Choice(["zh", "en"]),
-                        help="Language of outputs and messages (default: from the input).")(func)
-    func = click.option("--as-of", "as_of", metavar="DATETIME",
-                        help="Run time for deadlines and reclaiming (default: now).")(func)
-    func = click.option("--strict", is_flag=True,
-                        help="Treat every problem, even a warning, as fatal (exit 3).")(func)
+    func = click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Settings file (default: ./allocator.toml when present).",
+    )(func)
+    func = click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        help="Language of outputs and messages (default: from the input).",
+    )(func)
+    func = click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATETIME",
+        help="Run time for deadlines and reclaiming (default: now).",
+    )(func)
+    func = click.option(
+        "--strict", is_flag=True, help="Treat every problem, even a warning, as fatal (exit 3)."
+    )(func)
     return _verbosity(func)
 
 
@@ -105,15 +124,18 @@ def _progress(message: str) -> None:
 
 def _print_issues(issues: Sequence[Issue], limit: int | None = None) -> None:
     """A table of issues on stderr: severity, cell, code, message."""
-    ordered = sorted(issues, key=lambda i: (_SEVERITY_ORDER.get(i.severity, 9), i.sheet or "",
-                                            i.row or 0))
+    ordered = sorted(
+        issues, key=lambda i: (_SEVERITY_ORDER.get(i.severity, 9), i.sheet or "", i.row or 0)
+    )
     shown = ordered if limit is None else ordered[:limit]
     for issue in shown:
         where = issue.cell or issue.sheet or "-"
         click.echo(f"{issue.severity:<8} {where:<14} {issue.code:<18} {issue.message}", err=True)
     if limit is not None and len(ordered) > limit:
-        click.echo(f"… and {len(ordered) - limit} more (see the Exceptions sheet or "
-                   f"`allocator validate`)", err=True)
+        click.echo(
+            f"… and {len(ordered) - limit} more (see the Exceptions sheet or `allocator validate`)",
+            err=True,
+        )
 
 
 def _load_settings(config: Path | None) -> tuple[Any, Path | None]:
@@ -135,16 +157,29 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Output directory (default: ./allocation-YYYY-MM-DD).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory (default: ./allocation-YYYY-MM-DD).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
 @click.option("--dry-run", is_flag=True, help="Compute and report, write nothing.")
 @click.option("--strategy", help="Allocation strategy (default from settings: points).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @_common
-def run(file: Path, out_dir: Path | None, force: bool, dry_run: bool, strategy: str | None,
-        as_json: bool, config: Path | None, lang: str | None, as_of: str | None,
-        strict: bool) -> None:
+def run(
+    file: Path,
+    out_dir: Path | None,
+    force: bool,
+    dry_run: bool,
+    strategy: str | None,
+    as_json: bool,
+    config: Path | None,
+    lang: str | None,
+    as_of: str | None,
+    strict: bool,
+) -> None:
     """Validate FILE, allocate its customers and write the workbooks and the report.
 
     \b
@@ -158,14 +193,31 @@ def run(file: Path, out_dir: Path | None, force: bool, dry_run: bool, strategy: 
         from .strategies import get_strategy
 
         settings = settings.with_overrides(strategy=get_strategy(strategy).name)
-    result = run_pipeline(file, settings=settings, as_of=_parse_as_of(as_of), out_dir=out_dir,
-                          lang=lang, force=force, strict=strict, dry_run=dry_run,
-                          settings_path=settings_path, progress=_progress)
+    result = run_pipeline(
+        file,
+        settings=settings,
+        as_of=_parse_as_of(as_of),
+        out_dir=out_dir,
+        lang=lang,
+        force=force,
+        strict=strict,
+        dry_run=dry_run,
+        settings_path=settings_path,
+        progress=_progress,
+    )
     stats = result.allocation.stats
     if as_json:
-        click.echo(json.dumps({"stats": stats, "out_dir": str(result.out_dir),
-                               "written": [str(p) for p in result.written]},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "stats": stats,
+                    "out_dir": str(result.out_dir),
+                    "written": [str(p) for p in result.written],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if not _quiet():
         _print_issues([i for i in result.allocation.issues if i.severity != "fatal"], limit=20)
@@ -178,20 +230,30 @@ def run(file: Path, out_dir: Path | None, force: bool, dry_run: bool, strategy: 
 
 def _summary_line(stats: dict[str, Any], lang: str) -> str:
     if lang == "zh":
-        return (f"客户 {stats['customers_in']}：新分配 {stats['assigned']}，保留 {stats['kept']}，"
-                f"收回 {stats['reclaimed']}，已关闭 {stats['closed']}，公海池 {stats['unassigned']}，"
-                f"异常 {stats['exceptions']}")
-    return (f"{stats['customers_in']} customers: {stats['assigned']} assigned, {stats['kept']} kept, "
-            f"{stats['reclaimed']} reclaimed, {stats['closed']} closed, "
-            f"{stats['unassigned']} unassigned, {stats['exceptions']} exceptions")
+        return (
+            f"客户 {stats['customers_in']}：新分配 {stats['assigned']}，保留 {stats['kept']}，"
+            f"收回 {stats['reclaimed']}，已关闭 {stats['closed']}，公海池 {stats['unassigned']}，"
+            f"异常 {stats['exceptions']}"
+        )
+    return (
+        f"{stats['customers_in']} customers: {stats['assigned']} assigned, {stats['kept']} kept, "
+        f"{stats['reclaimed']} reclaimed, {stats['closed']} closed, "
+        f"{stats['unassigned']} unassigned, {stats['exceptions']} exceptions"
+    )
 
 
 @cli.command(name="validate")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the issues as JSON on stdout.")
 @_common
-def validate_command(file: Path, as_json: bool, config: Path | None, lang: str | None,
-                     as_of: str | None, strict: bool) -> None:
+def validate_command(
+    file: Path,
+    as_json: bool,
+    config: Path | None,
+    lang: str | None,
+    as_of: str | None,
+    strict: bool,
+) -> None:
     """Check FILE against the schema and list every problem with its cell.
 
     Exit 0 when the file can be allocated (rows with problems go to Exceptions), 3 when it
@@ -205,8 +267,9 @@ def validate_command(file: Path, as_json: bool, config: Path | None, lang: str |
 
     settings, _ = _load_settings(config)
     try:
-        prepared = prepare(file, settings=settings, as_of=_parse_as_of(as_of), lang=lang,
-                           strict=strict)
+        prepared = prepare(
+            file, settings=settings, as_of=_parse_as_of(as_of), lang=lang, strict=strict
+        )
         issues: tuple[Issue, ...] = prepared.inputs.issues
         code = ExitCode.OK
         total = prepared.inputs.total_rows
@@ -226,14 +289,25 @@ def validate_command(file: Path, as_json: bool, config: Path | None, lang: str |
 
 @cli.command()
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--customers", default=300, show_default=True, type=click.IntRange(0, 1_048_000),
-              help="Number of customers.")
-@click.option("--reps", default=12, show_default=True, type=click.IntRange(1, 10_000),
-              help="Number of sales reps.")
+@click.option(
+    "--customers",
+    default=300,
+    show_default=True,
+    type=click.IntRange(0, 1_048_000),
+    help="Number of customers.",
+)
+@click.option(
+    "--reps",
+    default=12,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Number of sales reps.",
+)
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
 @click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
-@click.option("--as-of", "as_of", metavar="DATETIME",
-              help="The week the export is dated (default: now).")
+@click.option(
+    "--as-of", "as_of", metavar="DATETIME", help="The week the export is dated (default: now)."
+)
 @_verbosity
 def sample(out: Path, customers: int, reps: int, seed: int, lang: str, as_of: str | None) -> None:
     """Write a realistic synthetic weekly export to OUT (.xlsx).

@@ -22,10 +22,10 @@ __all__ = [
     "to_bool",
     "to_date",
     "to_intent",
+    "to_level",
     "to_list",
     "to_number",
     "to_stage",
-    "to_level",
     "to_text",
 ]
 
@@ -37,16 +37,36 @@ LEVEL_RANK = {"junior": 0, "senior": 1, "lead": 2}
 
 _INTENT_WORDS: Mapping[str, tuple[str, ...]] = {
     "high": ("high", "h", "高", "高意向", "意向高", "强", "强意向", "a", "hot", "热"),
-    "medium": ("medium", "m", "mid", "middle", "中", "中意向", "意向中", "中等", "一般", "b",
-               "warm", "温"),
+    "medium": (
+        "medium",
+        "m",
+        "mid",
+        "middle",
+        "中",
+        "中意向",
+        "意向中",
+        "中等",
+        "一般",
+        "b",
+        "warm",
+        "温",
+    ),
     "low": ("low", "l", "低", "低意向", "意向低", "弱", "弱意向", "c", "cold", "冷"),
 }
 _STAGE_WORDS: Mapping[str, tuple[str, ...]] = {
     "new": ("new", "新建", "新线索", "新", "待跟进", "未跟进", "open", "lead"),
     "contacted": ("contacted", "已联系", "初步接触", "跟进中", "已跟进", "contacting", "working"),
     "qualified": ("qualified", "需求确认", "已确认需求", "确认需求", "需求分析", "qualification"),
-    "proposal": ("proposal", "方案提交", "方案报价", "报价", "已报价", "提交方案", "quote",
-                 "quoted"),
+    "proposal": (
+        "proposal",
+        "方案提交",
+        "方案报价",
+        "报价",
+        "已报价",
+        "提交方案",
+        "quote",
+        "quoted",
+    ),
     "negotiation": ("negotiation", "商务谈判", "谈判", "谈判中", "negotiating"),
     "won": ("won", "成交", "已成交", "赢单", "签约", "已签约", "closedwon", "win"),
     "lost": ("lost", "输单", "丢单", "已输单", "失败", "无效", "closedlost", "lose"),
@@ -58,8 +78,21 @@ _LEVEL_WORDS: Mapping[str, tuple[str, ...]] = {
 }
 _BOOL_WORDS: Mapping[bool, tuple[str, ...]] = {
     True: ("yes", "y", "true", "1", "是", "在职", "启用", "有效", "active", "on", "√", "✓"),
-    False: ("no", "n", "false", "0", "否", "离职", "停用", "禁用", "无效", "inactive", "off",
-            "×", "✗"),
+    False: (
+        "no",
+        "n",
+        "false",
+        "0",
+        "否",
+        "离职",
+        "停用",
+        "禁用",
+        "无效",
+        "inactive",
+        "off",
+        "×",
+        "✗",
+    ),
 }
 
 _KEY_NOISE = re.compile(r"[\s_\-·.。]+")
@@ -83,6 +116,11 @@ def _types(series: pd.Series) -> pd.Series:
     return series.map(type)
 
 
+def _is_type(series: pd.Series, *types: type) -> pd.Series:
+    """Boolean mask of the cells whose exact type is one of ``types`` (subclasses excluded)."""
+    return _types(series).isin(types)
+
+
 def to_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Text as typed: numbers lose a spurious ``.0`` (``123.0`` → ``123``), strings are trimmed.
 
@@ -90,7 +128,7 @@ def to_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     result = series.astype(object).where(series.notna(), None)
     kinds = _types(result)
-    text = kinds.eq(str)
+    text = kinds.isin([str])
     if text.any():
         result[text] = result[text].str.strip()
     floats = kinds.isin([float, np.float64])
@@ -130,9 +168,11 @@ def to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     result = pd.Series(np.nan, index=series.index, dtype="float64")
     if numeric.any():
         result[numeric] = series[numeric].astype("float64")
-    text = kinds.eq(str)
+    text = kinds.isin([str])
     if text.any():
-        raw = series[text].str.strip().str.normalize("NFKC").str.replace(_NUMBER_JUNK, "", regex=True)
+        raw = (
+            series[text].str.strip().str.normalize("NFKC").str.replace(_NUMBER_JUNK, "", regex=True)
+        )
         scale = pd.Series(1.0, index=raw.index)
         for suffix, factor in _SCALE.items():
             ends = raw.str.lower().str.endswith(suffix)
@@ -164,8 +204,10 @@ def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if numbers.any():
         serial = series[numbers].astype(float)
         plausible = serial.between(1, 2_958_465)  # Excel's 9999-12-31
-        result[numbers] = (_EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D")).dt.round("s")
-    text = kinds.eq(str)
+        result[numbers] = (
+            _EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D")
+        ).dt.round("s")
+    text = kinds.isin([str])
     if text.any():
         raw = series[text].str.strip().str.normalize("NFKC")
         raw = raw.str.replace(_CN_DATE, r"\1-\2-\3 \4", regex=True).str.strip()
@@ -231,7 +273,7 @@ def to_level(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def to_bool(series: pd.Series, *, default: bool = True) -> tuple[pd.Series, pd.Series]:
     """Yes/no from 是/否, 在职/离职, TRUE/FALSE, 1/0, …; blank means ``default``."""
     kinds = _types(series)
-    native = kinds.eq(bool)
+    native = kinds.isin([bool])
     result, bad = _vocabulary(series.where(~native, None), _BOOL_TABLE)
     result[native] = series[native]
     result = result.where(series.notna(), default)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,15 +78,16 @@ def _incidence(items: pd.Series, key: object) -> tuple[dict[str, int], np.ndarra
     return vocab, matrix, wildcard
 
 
-def _lookup(values: pd.Series, vocab: dict[str, int], key: object) -> np.ndarray:
+def _lookup(values: pd.Series, vocab: dict[str, int], key: Callable[[object], str]) -> np.ndarray:
     missing = len(vocab)
-    codes = values.map(lambda v: vocab.get(key(v), missing), na_action="ignore")  # type: ignore[operator]
+    codes = values.map(lambda v: vocab.get(key(v), missing), na_action="ignore")
     # An all-blank column maps to object dtype; go through float so fillna never downcasts.
     return codes.astype("float64").fillna(missing).to_numpy(dtype=np.int64)
 
 
-def eligibility(profiles: pd.DataFrame, reps: pd.DataFrame, settings: EligibilitySettings,
-                as_of: datetime) -> Eligibility:
+def eligibility(
+    profiles: pd.DataFrame, reps: pd.DataFrame, settings: EligibilitySettings, as_of: datetime
+) -> Eligibility:
     """Eligibility matrices for ``profiles`` (columns region, province, city, industry, tier)."""
     places, place_matrix, _ = _incidence(reps["territories"], place_key)
     star = np.array(["*" in items for items in reps["territories"]], dtype=bool)
@@ -94,13 +96,18 @@ def eligibility(profiles: pd.DataFrame, reps: pd.DataFrame, settings: Eligibilit
         territory |= place_matrix[_lookup(profiles[column], places, place_key)]
 
     industries, industry_matrix, any_industry = _incidence(reps["industries"], industry_key)
-    industry = any_industry[None, :] | industry_matrix[
-        _lookup(profiles["industry"], industries, industry_key)]
+    industry = (
+        any_industry[None, :]
+        | industry_matrix[_lookup(profiles["industry"], industries, industry_key)]
+    )
 
     rank = reps["level"].map(LEVEL_RANK).fillna(LEVEL_RANK["senior"]).to_numpy(dtype=np.int64)
-    needed = profiles["tier"].map(
-        {tier: LEVEL_RANK[level] for tier, level in settings.min_level.items()}
-    ).fillna(0).to_numpy(dtype=np.int64)
+    needed = (
+        profiles["tier"]
+        .map({tier: LEVEL_RANK[level] for tier, level in settings.min_level.items()})
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
     level = rank[None, :] >= needed[:, None]
     return Eligibility(
         territory=territory,

@@ -37,7 +37,8 @@ class Issue:
     """One problem found in the input, pointing at the cell the user must fix."""
 
     severity: str
-    """``fatal`` stops the run, ``error`` sends the row to Exceptions, ``warning`` is only reported."""
+    """``fatal`` stops the run, ``error`` sends the row to Exceptions, ``warning`` is only
+    reported."""
     code: str
     """Stable machine-readable code, e.g. ``negative_number``; the same in every language."""
     message: str
@@ -114,7 +115,7 @@ class WorkbookError(AllocatorError):
     exit_code = ExitCode.INPUT_INVALID
 
 
-class ValidationFailed(AllocatorError):
+class ValidationFailed(AllocatorError):  # noqa: N818 - public API name, kept for compatibility
     """Validation found fatal problems (or any problem under ``--strict``); carries every Issue."""
 
     exit_code = ExitCode.INPUT_INVALID

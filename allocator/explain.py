@@ -38,10 +38,20 @@ def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series
     if kept.any():
         k = rows[kept]
         never = t(lang, "never")
-        normal = fill(lang, "reason_kept", k.index, owner=k["owner"],
-                      last=_date(k["last_contact"]).replace("", never))
-        late = fill(lang, "reason_kept_overdue", k.index, owner=k["owner"],
-                    hours=_fmt(sla_hours[kept], "%g"))
+        normal = fill(
+            lang,
+            "reason_kept",
+            k.index,
+            owner=k["owner"],
+            last=_date(k["last_contact"]).replace("", never),
+        )
+        late = fill(
+            lang,
+            "reason_kept_overdue",
+            k.index,
+            owner=k["owner"],
+            hours=_fmt(sla_hours[kept], "%g"),
+        )
         reason[kept] = normal.where(~k["overdue"].astype(bool), late)
 
     closed = code.eq("closed")
@@ -56,18 +66,33 @@ def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series
     if assigned.any():
         a = rows[assigned]
         points = _fmt(a["figure"], "%.1f")
-        reason[assigned] = fill(lang, "reason_points", a.index, area=area[assigned],
-                                n=n[assigned], owner=a["owner"], points=points)
+        reason[assigned] = fill(
+            lang,
+            "reason_points",
+            a.index,
+            area=area[assigned],
+            n=n[assigned],
+            owner=a["owner"],
+            points=points,
+        )
         pick = a["industry_pick"].fillna("")
-        for kind, key, count in (("only", "reason_industry_only", n[assigned]),
-                                 ("among", "reason_industry_points",
-                                  _fmt(a["n_preferred"], "%d"))):
+        for kind, key, count in (
+            ("only", "reason_industry_only", n[assigned]),
+            ("among", "reason_industry_points", _fmt(a["n_preferred"], "%d")),
+        ):
             mask = pick.eq(kind)
             if mask.any():
                 m = a[mask]
-                reason[m.index] = fill(lang, key, m.index, area=area[m.index], n=count[mask],
-                                       owner=m["owner"], industry=m["industry"],
-                                       points=points[mask])
+                reason[m.index] = fill(
+                    lang,
+                    key,
+                    m.index,
+                    area=area[m.index],
+                    n=count[mask],
+                    owner=m["owner"],
+                    industry=m["industry"],
+                    points=points[mask],
+                )
 
     unassigned = rows["owner"].isna() & ~closed
     for cause in ("no_territory", "no_other_rep", "no_industry", "no_level", "no_capacity"):
@@ -76,14 +101,27 @@ def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series
             continue
         u = rows[mask]
         level = translate_values(lang, "level", u["min_level"].fillna("senior"))
-        reason[mask] = fill(lang, f"reason_{cause}", u.index, area=area[mask], n=n[mask],
-                            industry=u["industry"], level=level, tier=u["tier"])
+        reason[mask] = fill(
+            lang,
+            f"reason_{cause}",
+            u.index,
+            area=area[mask],
+            n=n[mask],
+            industry=u["industry"],
+            level=level,
+            tier=u["tier"],
+        )
 
     reclaimed = rows["status"].eq("reclaimed")
     if reclaimed.any():
         r = rows[reclaimed]
-        prefix = fill(lang, "prefix_reclaimed", r.index, days=_fmt(r["idle_days"], "%d"),
-                      previous=r["previous_owner"])
+        prefix = fill(
+            lang,
+            "prefix_reclaimed",
+            r.index,
+            days=_fmt(r["idle_days"], "%d"),
+            previous=r["previous_owner"],
+        )
         reason[reclaimed] = prefix + reason[reclaimed]
     handover = rows["status"].eq("handover")
     if handover.any():

@@ -34,7 +34,8 @@ class ColumnSpec:
     zh: str
     """The Chinese header written in Chinese outputs and templates."""
     kind: str
-    """``text``, ``number``, ``integer``, ``date``, ``intent``, ``stage``, ``level``, ``bool``, ``list``."""
+    """``text``, ``number``, ``integer``, ``date``, ``intent``, ``stage``, ``level``, ``bool``,
+    ``list``."""
     required: bool = False
     """The column must be present (header-level requirement, not per cell)."""
     aliases: tuple[str, ...] = ()
@@ -86,9 +87,7 @@ def normalise_sheet_name(text: str) -> str:
     return normalise_header(text)
 
 
-def _c(
-    name: str, zh: str, kind: str, *aliases: str, required: bool = False
-) -> ColumnSpec:
+def _c(name: str, zh: str, kind: str, *aliases: str, required: bool = False) -> ColumnSpec:
     return ColumnSpec(name=name, zh=zh, kind=kind, required=required, aliases=(zh, *aliases))
 
 
@@ -97,34 +96,131 @@ CUSTOMERS = SheetSpec(
     zh="客户",
     aliases=("客户", "客户表", "客户列表", "线索", "线索表", "Leads", "Customer", "Lead"),
     columns=(
-        _c("customer_id", "客户编号", "text", "线索编号", "客户ID", "客户 ID", "ID", "编号",
-           "Customer ID", "Lead ID"),
-        _c("customer", "客户名称", "text", "客户", "公司名称", "公司", "企业名称",
-           "Customer Name", "Company", "Company Name", "Name", required=True),
+        _c(
+            "customer_id",
+            "客户编号",
+            "text",
+            "线索编号",
+            "客户ID",
+            "客户 ID",
+            "ID",
+            "编号",
+            "Customer ID",
+            "Lead ID",
+        ),
+        _c(
+            "customer",
+            "客户名称",
+            "text",
+            "客户",
+            "公司名称",
+            "公司",
+            "企业名称",
+            "Customer Name",
+            "Company",
+            "Company Name",
+            "Name",
+            required=True,
+        ),
         _c("industry", "行业", "text", "所属行业", "行业类型", "Industry", required=True),
         _c("region", "区域", "text", "地区", "大区", "地域", "销售区域", "Region", required=True),
         _c("province", "省份", "text", "省/自治区", "省", "省/直辖市", "Province", "State"),
         _c("city", "城市", "text", "市", "City"),
-        _c("value", "潜在价值", "number", "预计金额", "价值", "预估金额", "商机金额",
-           "Potential Value", "Value", "Expected Value", required=True),
-        _c("intent", "合作意向", "intent", "意向", "意向等级", "意向度", "Intent",
-           "Intent Level", required=True),
-        _c("history", "历史交易", "number", "历史交易额", "历史成交金额", "历史成交",
-           "Past Revenue", "History", "Historical Revenue", required=True),
+        _c(
+            "value",
+            "潜在价值",
+            "number",
+            "预计金额",
+            "价值",
+            "预估金额",
+            "商机金额",
+            "Potential Value",
+            "Value",
+            "Expected Value",
+            required=True,
+        ),
+        _c(
+            "intent",
+            "合作意向",
+            "intent",
+            "意向",
+            "意向等级",
+            "意向度",
+            "Intent",
+            "Intent Level",
+            required=True,
+        ),
+        _c(
+            "history",
+            "历史交易",
+            "number",
+            "历史交易额",
+            "历史成交金额",
+            "历史成交",
+            "Past Revenue",
+            "History",
+            "Historical Revenue",
+            required=True,
+        ),
         _c("source", "线索来源", "text", "来源", "渠道", "客户来源", "Source", "Lead Source"),
-        _c("owner", "负责人", "text", "负责销售", "负责销售代表", "销售负责人", "跟进人",
-           "Owner", "Account Owner", "Sales Rep"),
+        _c(
+            "owner",
+            "负责人",
+            "text",
+            "负责销售",
+            "负责销售代表",
+            "销售负责人",
+            "跟进人",
+            "Owner",
+            "Account Owner",
+            "Sales Rep",
+        ),
         _c("stage", "跟进状态", "stage", "阶段", "状态", "销售阶段", "Stage", "Status"),
-        _c("created", "创建时间", "date", "录入时间", "创建日期", "Created", "Created At",
-           "Create Date"),
-        _c("last_contact", "最近跟进", "date", "最后跟进时间", "最近跟进时间", "最后联系时间",
-           "Last Contact", "Last Contacted", "Last Activity"),
-        _c("closed", "成交时间", "date", "转化时间", "关闭时间", "Closed", "Close Date",
-           "Closed At"),
+        _c(
+            "created",
+            "创建时间",
+            "date",
+            "录入时间",
+            "创建日期",
+            "Created",
+            "Created At",
+            "Create Date",
+        ),
+        _c(
+            "last_contact",
+            "最近跟进",
+            "date",
+            "最后跟进时间",
+            "最近跟进时间",
+            "最后联系时间",
+            "Last Contact",
+            "Last Contacted",
+            "Last Activity",
+        ),
+        _c(
+            "closed",
+            "成交时间",
+            "date",
+            "转化时间",
+            "关闭时间",
+            "Closed",
+            "Close Date",
+            "Closed At",
+        ),
         _c("deal_value", "成交金额", "number", "Deal Value", "Won Amount", "Deal Amount"),
         _c("contact", "联系人", "text", "Contact", "Contact Name"),
-        _c("phone", "电话", "text", "手机", "电话/手机", "手机号", "联系电话", "Phone", "Mobile",
-           "Telephone"),
+        _c(
+            "phone",
+            "电话",
+            "text",
+            "手机",
+            "电话/手机",
+            "手机号",
+            "联系电话",
+            "Phone",
+            "Mobile",
+            "Telephone",
+        ),
         _c("email", "邮箱", "text", "电子邮箱", "邮件", "Email", "E-mail"),
         _c("referred_by", "转介绍人", "text", "推荐客户", "推荐人", "Referred By", "Referrer"),
     ),
@@ -133,17 +229,43 @@ CUSTOMERS = SheetSpec(
 REPS = SheetSpec(
     name="Reps",
     zh="销售",
-    aliases=("销售", "销售人员", "销售代表", "销售团队", "Sales Reps", "Sales", "Rep",
-             "Representatives"),
+    aliases=(
+        "销售",
+        "销售人员",
+        "销售代表",
+        "销售团队",
+        "Sales Reps",
+        "Sales",
+        "Rep",
+        "Representatives",
+    ),
     columns=(
         _c("rep_id", "工号", "text", "编号", "员工编号", "Rep ID", "Employee ID", "ID"),
-        _c("name", "姓名", "text", "销售", "销售姓名", "名字", "Rep", "Name", "Rep Name",
-           required=True),
+        _c(
+            "name",
+            "姓名",
+            "text",
+            "销售",
+            "销售姓名",
+            "名字",
+            "Rep",
+            "Name",
+            "Rep Name",
+            required=True,
+        ),
         _c("email", "邮箱", "text", "电子邮箱", "Email", "E-mail"),
         _c("team", "团队", "text", "小组", "Team"),
         _c("manager", "主管", "text", "上级", "Manager"),
-        _c("territories", "负责区域", "list", "区域", "负责地区", "Territories", "Territory",
-           required=True),
+        _c(
+            "territories",
+            "负责区域",
+            "list",
+            "区域",
+            "负责地区",
+            "Territories",
+            "Territory",
+            required=True,
+        ),
         _c("industries", "擅长行业", "list", "行业", "Industries", "Industry"),
         _c("capacity", "本周容量", "integer", "可接客户数", "容量", "Capacity", required=True),
         _c("level", "级别", "level", "职级", "Level"),
@@ -221,8 +343,8 @@ def match_header_row(
     """
     table = dict(_ALIASES[spec.name])
     if mapping:
-        for canonical, header in mapping.items():
-            table[normalise_header(header)] = canonical
+        for configured, header in mapping.items():
+            table[normalise_header(header)] = configured
     found: dict[str, list[int]] = {}
     extras: dict[str, int] = {}
     chinese = 0

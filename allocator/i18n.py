@@ -272,7 +272,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "reason_no_industry": (
         "{area} 没有擅长“{industry}”的销售（行业匹配为必需），留在公海池",
-        "no rep in {area} lists industry '{industry}' (industry match is required); stays in the pool",
+        "no rep in {area} lists industry '{industry}' (industry match is required); "
+        "stays in the pool",
     ),
     "reason_no_capacity": (
         "{area} {n} 名候选人本周容量均已满，留在公海池",
@@ -350,7 +351,8 @@ def fill(lang: str, key: str, index: pd.Index, /, **values: object) -> pd.Series
 
 
 def translate_values(lang: str, prefix: str, series: pd.Series) -> pd.Series:
-    """Map codes such as stage ``won`` to their label (``成交``) through ``{prefix}_{code}`` keys."""
+    """Map codes such as stage ``won`` to their label (``成交``) through ``{prefix}_{code}``
+    keys."""
     labels: Mapping[str, str] = {
         key[len(prefix) + 1 :]: pair[_index(lang)]
         for key, pair in MESSAGES.items()

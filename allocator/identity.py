@@ -45,7 +45,9 @@ def derive_customer_ids(customers: pd.DataFrame) -> pd.Series:
     keys = pd.DataFrame(
         {
             "name": customers.loc[missing, "customer"].fillna("").map(company_key),
-            "phone": customers.loc[missing, "phone"].fillna("").astype(str)
+            "phone": customers.loc[missing, "phone"]
+            .fillna("")
+            .astype(str)
             .str.replace(r"\D", "", regex=True),
             "email": customers.loc[missing, "email"].fillna("").astype(str).str.strip().str.lower(),
         }

@@ -53,8 +53,15 @@ def resolve_language(requested: str | None, settings: Settings, detected: str) -
     return detected
 
 
-def prepare(path: Path, *, settings: Settings, as_of: datetime, lang: str | None = None,
-            strict: bool = False, progress: Progress = _quiet) -> Prepared:
+def prepare(
+    path: Path,
+    *,
+    settings: Settings,
+    as_of: datetime,
+    lang: str | None = None,
+    strict: bool = False,
+    progress: Progress = _quiet,
+) -> Prepared:
     """Read and validate ``path``; raises on unreadable input or fatal problems."""
     from .workbook import read_workbook
 
@@ -72,16 +79,26 @@ def default_out_dir(as_of: datetime, cwd: Path | None = None) -> Path:
     return (cwd or Path.cwd()) / f"allocation-{as_of:%Y-%m-%d}"
 
 
-def run(path: Path, *, settings: Settings, as_of: datetime, out_dir: Path | None = None,
-        lang: str | None = None, force: bool = False, strict: bool = False,
-        dry_run: bool = False, settings_path: Path | None = None,
-        progress: Progress = _quiet) -> RunResult:
+def run(
+    path: Path,
+    *,
+    settings: Settings,
+    as_of: datetime,
+    out_dir: Path | None = None,
+    lang: str | None = None,
+    force: bool = False,
+    strict: bool = False,
+    dry_run: bool = False,
+    settings_path: Path | None = None,
+    progress: Progress = _quiet,
+) -> RunResult:
     """Validate → allocate → render → write. Nothing is written until everything is computed."""
     from .export import write_outputs
     from .report import build_report_context, render_report
 
-    prepared = prepare(path, settings=settings, as_of=as_of, lang=lang, strict=strict,
-                       progress=progress)
+    prepared = prepare(
+        path, settings=settings, as_of=as_of, lang=lang, strict=strict, progress=progress
+    )
     info = RunInfo(
         input_path=str(Path(path).resolve()),
         input_sha256=prepared.book.sha256,
@@ -101,8 +118,13 @@ def run(path: Path, *, settings: Settings, as_of: datetime, out_dir: Path | None
         return RunResult(allocation=allocation, lang=prepared.lang, out_dir=target, written=())
     progress("write")
     written = write_outputs(
-        allocation, target, lang=prepared.lang, settings=settings.output,
-        extra_files={"report.html": html.encode("utf-8")}, force=force,
+        allocation,
+        target,
+        lang=prepared.lang,
+        settings=settings.output,
+        extra_files={"report.html": html.encode("utf-8")},
+        force=force,
     )
-    return RunResult(allocation=allocation, lang=prepared.lang, out_dir=target,
-                     written=tuple(written))
+    return RunResult(
+        allocation=allocation, lang=prepared.lang, out_dir=target, written=tuple(written)
+    )

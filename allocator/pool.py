@@ -16,8 +16,9 @@ __all__ = ["POOL_STATUSES", "deadlines", "pool_status"]
 POOL_STATUSES = ("new", "reclaimed", "handover")
 
 
-def pool_status(customers: pd.DataFrame, reps: pd.DataFrame, settings: Settings,
-                as_of: datetime) -> pd.DataFrame:
+def pool_status(
+    customers: pd.DataFrame, reps: pd.DataFrame, settings: Settings, as_of: datetime
+) -> pd.DataFrame:
     """Per customer: ``status`` (closed/kept/new/reclaimed/handover), ``owner_pos`` (position of
     the current owner in ``reps`` or -1), ``why_code`` (inactive/away for handovers) and
     ``idle_days`` (days since the last contact, or since creation when never contacted)."""
@@ -79,7 +80,10 @@ def deadlines(rows: pd.DataFrame, settings: Settings, as_of: datetime) -> pd.Dat
     escalate_at[kept] = due[kept] + escalate
     overdue = kept & due.lt(now)
     return pd.DataFrame(
-        {"due_by": due.dt.floor("s"), "escalate_at": escalate_at.dt.floor("s"),
-         "overdue": overdue.astype(bool)},
+        {
+            "due_by": due.dt.floor("s"),
+            "escalate_at": escalate_at.dt.floor("s"),
+            "overdue": overdue.astype(bool),
+        },
         index=rows.index,
     )

@@ -55,7 +55,10 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "gini_value": ("新分配价值基尼系数", "Gini of new value"),
     "gini_load": ("负载基尼系数", "Gini of load"),
     "load_ratio": ("负载最高/最低比", "Highest/lowest load"),
-    "share_range": ("积分/加权公平份额（最低–最高）", "Points / weighted fair share (lowest–highest)"),
+    "share_range": (
+        "积分/加权公平份额（最低–最高）",
+        "Points / weighted fair share (lowest–highest)",
+    ),
     "fairness_note": (
         "负载 = 本周分配（含回收、交接）÷ 本周容量，只计容量大于 0 的销售；"
         "基尼系数 0 表示完全平均，1 表示全部集中于一人。",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -48,8 +49,15 @@ _COERCE: dict[str, tuple[Coercer, str]] = {
     "list": (to_list, ""),
 }
 _EMPTY: dict[str, object] = {
-    "text": None, "number": np.nan, "integer": np.nan, "date": pd.NaT, "intent": None,
-    "stage": "new", "level": "senior", "bool": True, "list": (),
+    "text": None,
+    "number": np.nan,
+    "integer": np.nan,
+    "date": pd.NaT,
+    "intent": None,
+    "stage": "new",
+    "level": "senior",
+    "bool": True,
+    "list": (),
 }
 
 
@@ -100,22 +108,35 @@ class _Collector:
         self.sheet, self.lang, self.severity = sheet, lang, severity
         self.issues: list[Issue] = []
 
-    def add(self, code: str, row: int | None, column: str | None, value: object = None,
-            severity: str | None = None, **extra: object) -> None:
+    def add(
+        self,
+        code: str,
+        row: int | None,
+        column: str | None,
+        value: object = None,
+        severity: str | None = None,
+        **extra: object,
+    ) -> None:
         position = self.sheet.column_index.get(column) if column else None
         cell = cell_ref(self.sheet.name, row, position)
         header = self.sheet.headers.get(column, column) if column else ""
         text = _display(value)
         self.issues.append(
             Issue(
-                severity or self.severity, code,
+                severity or self.severity,
+                code,
                 t(self.lang, code, cell=cell, column=header, value=text or "", **extra),
-                sheet=self.sheet.name, row=row, column=column, cell=cell, value=text,
+                sheet=self.sheet.name,
+                row=row,
+                column=column,
+                cell=cell,
+                value=text,
             )
         )
 
-    def cells(self, code: str, mask: pd.Series, column: str, severity: str | None = None,
-              **extra: object) -> None:
+    def cells(
+        self, code: str, mask: pd.Series, column: str, severity: str | None = None, **extra: object
+    ) -> None:
         raw = self.sheet.frame.get(column)
         for row in mask.index[mask.to_numpy()]:
             value = raw.at[row] if raw is not None else None
@@ -135,8 +156,11 @@ def _type_sheet(sheet: RawSheet, spec: SheetSpec, collect: _Collector) -> pd.Dat
     for column in spec.columns:
         coerce, code = _COERCE[column.kind]
         if column.name not in frame.columns:
-            typed[column.name] = pd.Series([_EMPTY[column.kind]] * len(frame), index=frame.index,
-                                           dtype=object if column.kind != "number" else "float64")
+            typed[column.name] = pd.Series(
+                [_EMPTY[column.kind]] * len(frame),
+                index=frame.index,
+                dtype=object if column.kind != "number" else "float64",
+            )
             continue
         values, bad = coerce(frame[column.name])
         if code and bad.any():
@@ -151,8 +175,12 @@ def _type_sheet(sheet: RawSheet, spec: SheetSpec, collect: _Collector) -> pd.Dat
     return result
 
 
-def _run_schema(schema: pa.DataFrameSchema, typed: pd.DataFrame, collect: _Collector,
-                already_bad: set[tuple[int, str]]) -> None:
+def _run_schema(
+    schema: pa.DataFrameSchema,
+    typed: pd.DataFrame,
+    collect: _Collector,
+    already_bad: set[tuple[int, str]],
+) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -188,14 +216,25 @@ def _validate_reps(sheet: RawSheet, lang: str) -> tuple[pd.DataFrame, list[Issue
         repeated = keys.duplicated(keep="first")
         first_row = keys.groupby(keys).transform(lambda rows: rows.index[0])
         for row in repeated.index[repeated.to_numpy()]:
-            collect.add("duplicate_rep", int(row), column, reps.at[row, column],
-                        first=int(first_row.at[row]))
+            collect.add(
+                "duplicate_rep",
+                int(row),
+                column,
+                reps.at[row, column],
+                first=int(cast(int, first_row.at[row])),
+            )
     if reps.empty:
         collect.add("no_reps", None, None, sheet=sheet.name)  # {sheet} in the message
     zero = reps["capacity"].eq(0) & reps["active"]
     for row in zero.index[zero.to_numpy()]:
-        collect.add("zero_capacity", int(row), "capacity", reps.at[row, "capacity"],
-                    severity="warning", rep=reps.at[row, "name"])
+        collect.add(
+            "zero_capacity",
+            int(row),
+            "capacity",
+            reps.at[row, "capacity"],
+            severity="warning",
+            rep=reps.at[row, "name"],
+        )
     reps["capacity"] = reps["capacity"].fillna(0).clip(lower=0).astype("int64")
     return reps, collect.issues
 
@@ -206,8 +245,9 @@ def _owner_keys(reps: pd.DataFrame) -> dict[str, str]:
     return table
 
 
-def _validate_customers(sheet: RawSheet, reps: pd.DataFrame, lang: str, as_of: datetime
-                        ) -> tuple[pd.DataFrame, list[Issue]]:
+def _validate_customers(
+    sheet: RawSheet, reps: pd.DataFrame, lang: str, as_of: datetime
+) -> tuple[pd.DataFrame, list[Issue]]:
     collect = _Collector(sheet, lang, "error")
     customers = _type_sheet(sheet, CUSTOMERS, collect)
     _run_schema(_CUSTOMER_SCHEMA, customers, collect, _bad_cells(collect.issues))
@@ -240,15 +280,21 @@ def _check_duplicate_ids(customers: pd.DataFrame, sheet: RawSheet, collect: _Col
     for row in group.index:
         if identical.at[row]:
             if row != first_row.at[row]:
-                collect.add("duplicate_row", int(row), "customer_id", ids.at[row],
-                            first=int(first_row.at[row]))
+                collect.add(
+                    "duplicate_row",
+                    int(row),
+                    "customer_id",
+                    ids.at[row],
+                    first=int(cast(int, first_row.at[row])),
+                )
         else:
             others = group.index[(group == ids.at[row]).to_numpy() & (group.index != row)]
             collect.add("duplicate_id", int(row), "customer_id", ids.at[row], first=int(others[0]))
 
 
-def _uncovered_regions(customers: pd.DataFrame, reps: pd.DataFrame, sheet: RawSheet,
-                       lang: str, as_of: datetime) -> list[Issue]:
+def _uncovered_regions(
+    customers: pd.DataFrame, reps: pd.DataFrame, sheet: RawSheet, lang: str, as_of: datetime
+) -> list[Issue]:
     from .eligibility import available_reps, place_key
 
     present = reps[available_reps(reps, as_of)]
@@ -257,7 +303,8 @@ def _uncovered_regions(customers: pd.DataFrame, reps: pd.DataFrame, sheet: RawSh
         return []
     collect = _Collector(sheet, lang, "warning")
     places = customers[["region", "province", "city"]].apply(
-        lambda col: col.map(place_key, na_action="ignore"))
+        lambda col: col.map(place_key, na_action="ignore")
+    )
     covered = places.isin(tokens).any(axis=1)
     uncovered = customers.loc[~covered & customers["region"].notna(), "region"]
     firsts = uncovered.groupby(uncovered, sort=False).head(1)
@@ -301,8 +348,9 @@ def _issue_order(issue: Issue) -> tuple[int, str, int, int, str]:
     return (rank, issue.sheet or "", issue.row or 0, len(letters), letters)
 
 
-def _exceptions(sheet: RawSheet, typed: pd.DataFrame, issues: list[Issue],
-                rows: list[int]) -> pd.DataFrame:
+def _exceptions(
+    sheet: RawSheet, typed: pd.DataFrame, issues: list[Issue], rows: list[int]
+) -> pd.DataFrame:
     frame = sheet.frame.loc[rows].copy()
     if "customer_id" in typed.columns:
         frame["customer_id"] = typed.loc[rows, "customer_id"]

@@ -29,22 +29,30 @@ def score_customers(customers: pd.DataFrame, scoring: ScoringSettings) -> pd.Dat
     """
     sources = {str(k).strip().casefold(): v for k, v in scoring.sources.items()}
     source_points = (
-        customers["source"].astype(object).map(
+        customers["source"]
+        .astype(object)
+        .map(
             lambda s: sources.get(str(s).strip().casefold(), scoring.default_source),
             na_action="ignore",
-        ).astype("float64").fillna(scoring.default_source)
+        )
+        .astype("float64")
+        .fillna(scoring.default_source)
         if sources
         else pd.Series(scoring.default_source, index=customers.index)
     )
     weights = np.array([scoring.value, scoring.intent, scoring.history, scoring.source])
-    components = np.column_stack(
-        [
-            _log_scaled(customers["value"]).to_numpy(),
-            customers["intent"].map(INTENT_POINTS).fillna(0.0).to_numpy(dtype=float),
-            _log_scaled(customers["history"]).to_numpy(),
-            source_points.to_numpy(dtype=float),
-        ]
-    ) if len(customers) else np.zeros((0, 4))
+    components = (
+        np.column_stack(
+            [
+                _log_scaled(customers["value"]).to_numpy(),
+                customers["intent"].map(INTENT_POINTS).fillna(0.0).to_numpy(dtype=float),
+                _log_scaled(customers["history"]).to_numpy(),
+                source_points.to_numpy(dtype=float),
+            ]
+        )
+        if len(customers)
+        else np.zeros((0, 4))
+    )
     score = np.round(100.0 * components @ weights / weights.sum(), 2)
     a, b = scoring.tiers.get("A", 70.0), scoring.tiers.get("B", 40.0)
     tier = np.where(score >= a, "A", np.where(score >= b, "B", "C"))

@@ -69,7 +69,9 @@ class ScoringSettings:
 class EligibilitySettings:
     """Which reps may take which customers beyond territory."""
 
-    industry_match: str = field(default="preferred", metadata=_choice("required", "preferred", "ignore"))
+    industry_match: str = field(
+        default="preferred", metadata=_choice("required", "preferred", "ignore")
+    )
     """``required``: only reps listing the industry; ``preferred``: those first; ``ignore``."""
     min_level: Mapping[str, str] = field(default_factory=lambda: _frozen({"A": "senior"}))
     """Lowest rep level per tier, e.g. tier A only to senior or lead reps."""
@@ -181,7 +183,7 @@ def _parse_dataclass(cls: type, data: Any, path: str, problems: list[str]) -> An
         where = f"{path}.{name}" if path else name
         expected = hints[name]
         raw = data[name]
-        if is_dataclass(expected):
+        if isinstance(expected, type) and is_dataclass(expected):
             values[name] = _parse_dataclass(expected, raw, where, problems)
             continue
         origin = typing.get_origin(expected)
@@ -211,8 +213,12 @@ def _parse_dataclass(cls: type, data: Any, path: str, problems: list[str]) -> An
 
 def _check_semantics(settings: Settings, problems: list[str]) -> None:
     scoring = settings.scoring
-    weights = {"value": scoring.value, "intent": scoring.intent, "history": scoring.history,
-               "source": scoring.source}
+    weights = {
+        "value": scoring.value,
+        "intent": scoring.intent,
+        "history": scoring.history,
+        "source": scoring.source,
+    }
     for name, weight in weights.items():
         if weight < 0:
             problems.append(f"scoring.{name}: must be >= 0, got {weight}")
@@ -239,7 +245,9 @@ def _check_semantics(settings: Settings, problems: list[str]) -> None:
         if getattr(sla, name) <= 0:
             problems.append(f"sla.{name}: must be > 0, got {getattr(sla, name)}")
     if settings.pool.reclaim_after_days <= 0:
-        problems.append(f"pool.reclaim_after_days: must be > 0, got {settings.pool.reclaim_after_days}")
+        problems.append(
+            f"pool.reclaim_after_days: must be > 0, got {settings.pool.reclaim_after_days}"
+        )
     if settings.output.rep_sheets_max < 0:
         problems.append("output.rep_sheets_max: must be >= 0")
     if settings.output.table_rows_max < 1:
@@ -258,7 +266,9 @@ def parse_settings(data: Mapping[str, Any], *, source: str = CONFIG_FILENAME) ->
     return typing.cast(Settings, settings)
 
 
-def load_settings(path: Path | None = None, *, cwd: Path | None = None) -> tuple[Settings, Path | None]:
+def load_settings(
+    path: Path | None = None, *, cwd: Path | None = None
+) -> tuple[Settings, Path | None]:
     """Settings from ``path``, else ``./allocator.toml`` when present, else the defaults.
 
     Returns the settings and the file they came from (None for defaults).

@@ -12,10 +12,24 @@ from .model import Inputs
 
 __all__ = ["changes_frame", "conflicts_frame", "rep_summary", "run_stats"]
 
-CHANGE_COLUMNS = ["customer_id", "customer", "owner_before", "owner_after", "reason_code",
-                  "reason", "source_row"]
-CONFLICT_COLUMNS = ["group", "customer_id", "customer", "claimant", "owner", "decision",
-                    "source_row"]
+CHANGE_COLUMNS = [
+    "customer_id",
+    "customer",
+    "owner_before",
+    "owner_after",
+    "reason_code",
+    "reason",
+    "source_row",
+]
+CONFLICT_COLUMNS = [
+    "group",
+    "customer_id",
+    "customer",
+    "claimant",
+    "owner",
+    "decision",
+    "source_row",
+]
 
 
 def _count(positions: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -24,8 +38,9 @@ def _count(positions: np.ndarray, n: int, weights: np.ndarray | None = None) -> 
     return np.bincount(positions, weights=weights, minlength=n)
 
 
-def rep_summary(reps: pd.DataFrame, rows: pd.DataFrame, rep_pos: np.ndarray,
-                available: np.ndarray) -> pd.DataFrame:
+def rep_summary(
+    reps: pd.DataFrame, rows: pd.DataFrame, rep_pos: np.ndarray, available: np.ndarray
+) -> pd.DataFrame:
     """One row per rep (sheet order): new, reclaimed, handover, kept, open total, capacity use,
     value, points ledger, tiers and overdue kept customers; ``available`` says whether the rep
     was active and present at the run time (fairness figures count only those)."""
@@ -78,8 +93,9 @@ def changes_frame(rows: pd.DataFrame) -> pd.DataFrame:
     before = rows["previous_owner"]
     after = rows["owner"]
     changed = (before.fillna("\0") != after.fillna("\0")) & ~rows["status"].eq("closed")
-    frame = rows.loc[changed].rename(columns={"previous_owner": "owner_before",
-                                              "owner": "owner_after"})
+    frame = rows.loc[changed].rename(
+        columns={"previous_owner": "owner_before", "owner": "owner_after"}
+    )
     return frame[CHANGE_COLUMNS].reset_index(drop=True)
 
 
@@ -88,8 +104,9 @@ def conflicts_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in CONFLICT_COLUMNS})
 
 
-def run_stats(inputs: Inputs, rows: pd.DataFrame, reps: pd.DataFrame,
-              as_of: datetime) -> dict[str, int | float]:
+def run_stats(
+    inputs: Inputs, rows: pd.DataFrame, reps: pd.DataFrame, as_of: datetime
+) -> dict[str, int | float]:
     """Counts for the report and the Run sheet."""
     status = rows["status"]
     owned = rows["owner"].notna()

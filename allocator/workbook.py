@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .coerce import _is_type
 from .errors import Issue, ValidationFailed, WorkbookError, cell_ref, column_letter
 from .headers import CUSTOMERS, REPS, RULES, HeaderMatch, SheetSpec, detect_header, find_sheet
 from .i18n import t
@@ -60,7 +61,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
+def _grid_from_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """Positional grid (column i = Excel column i) with blank cells as None."""
     grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
     grid.index = pd.RangeIndex(1, len(grid) + 1)  # Excel row numbers
@@ -70,7 +71,7 @@ def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
 def _blank_to_none(column: pd.Series) -> pd.Series:
     if column.empty:
         return column
-    is_text = column.map(type).eq(str)
+    is_text = _is_type(column, str)
     if not is_text.any():
         return column.where(column.notna(), None)
     blank = np.zeros(len(column), dtype=bool)
@@ -157,16 +158,22 @@ def _locate(
     mapping: Mapping[str, str] | None,
     issues: list[Issue],
 ) -> tuple[HeaderMatch | None, bool]:
-    top = grid.head(HEADER_SEARCH_ROWS).astype(object).where(grid.head(HEADER_SEARCH_ROWS).notna(), None)
+    top = (
+        grid.head(HEADER_SEARCH_ROWS)
+        .astype(object)
+        .where(grid.head(HEADER_SEARCH_ROWS).notna(), None)
+    )
     rows: Sequence[Sequence[object]] = top.values.tolist()
     match = detect_header(rows, spec, search_rows=HEADER_SEARCH_ROWS, mapping=dict(mapping or {}))
     required = ", ".join(spec.required_columns)
     if match is None:
         issues.append(
             Issue(
-                "fatal", "no_header",
+                "fatal",
+                "no_header",
                 t(lang, "no_header", sheet=sheet, rows=HEADER_SEARCH_ROWS, required=required),
-                sheet=sheet, cell=cell_ref(sheet, None, None),
+                sheet=sheet,
+                cell=cell_ref(sheet, None, None),
             )
         )
         return None, False
@@ -177,10 +184,19 @@ def _locate(
             aliases = " / ".join(dict.fromkeys((column, *spec.column(column).aliases)))
             issues.append(
                 Issue(
-                    "fatal", "column_missing",
-                    t(lang, "column_missing", sheet=sheet, column=column, row=match.row + 1,
-                      aliases=aliases),
-                    sheet=sheet, row=match.row + 1, column=column,
+                    "fatal",
+                    "column_missing",
+                    t(
+                        lang,
+                        "column_missing",
+                        sheet=sheet,
+                        column=column,
+                        row=match.row + 1,
+                        aliases=aliases,
+                    ),
+                    sheet=sheet,
+                    row=match.row + 1,
+                    column=column,
                     cell=cell_ref(sheet, match.row + 1, None),
                 )
             )
@@ -189,9 +205,12 @@ def _locate(
         cells = ", ".join(f"{column_letter(p)}{match.row + 1}" for p in positions)
         issues.append(
             Issue(
-                "fatal", "duplicate_header",
+                "fatal",
+                "duplicate_header",
                 t(lang, "duplicate_header", sheet=sheet, column=column, cells=cells),
-                sheet=sheet, row=match.row + 1, column=column,
+                sheet=sheet,
+                row=match.row + 1,
+                column=column,
                 cell=cell_ref(sheet, match.row + 1, positions[1]),
             )
         )
@@ -210,8 +229,10 @@ def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch) -> RawSheet:
         columns[name] = position
         extras.append(name)
     frame = pd.DataFrame(
-        {name: _blank_to_none(body[pos]) if pos in body.columns else None
-         for name, pos in columns.items()},
+        {
+            name: _blank_to_none(body[pos]) if pos in body.columns else None
+            for name, pos in columns.items()
+        },
         index=body.index,
     )
     frame = frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame
@@ -250,7 +271,9 @@ def read_workbook(
         kind = sniff_format(path)
         sha = _sha256(path)
     except OSError as exc:
-        raise WorkbookError(t(lang, "file_unreadable", path=path, why=exc.strerror or exc)) from None
+        raise WorkbookError(
+            t(lang, "file_unreadable", path=path, why=exc.strerror or exc)
+        ) from None
     mapping = column_mapping or {}
     issues: list[Issue] = []
     found: dict[str, RawSheet | None] = {}
@@ -295,9 +318,15 @@ def read_workbook(
                 aliases = " / ".join(dict.fromkeys((spec.name, spec.zh, *spec.aliases)))
                 issues.append(
                     Issue(
-                        "fatal", "sheet_missing",
-                        t(lang, "sheet_missing", sheet=spec.name, aliases=aliases,
-                          found=available or "-"),
+                        "fatal",
+                        "sheet_missing",
+                        t(
+                            lang,
+                            "sheet_missing",
+                            sheet=spec.name,
+                            aliases=aliases,
+                            found=available or "-",
+                        ),
                         sheet=spec.name,
                     )
                 )

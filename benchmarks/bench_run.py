@@ -18,6 +18,7 @@ It prints the median of ``--runs`` runs of each and the ratio run / F.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -44,9 +45,24 @@ def sample_path(customers: int) -> Path:
     if not path.exists():
         print(f"generating {path.name} …", file=sys.stderr, flush=True)
         subprocess.run(
-            [sys.executable, "-m", "allocator", "sample", str(path), "--customers",
-             str(customers), "--reps", str(reps_for(customers)), "--seed", "42", "--lang", "zh",
-             "--as-of", AS_OF, "-q"],
+            [
+                sys.executable,
+                "-m",
+                "allocator",
+                "sample",
+                str(path),
+                "--customers",
+                str(customers),
+                "--reps",
+                str(reps_for(customers)),
+                "--seed",
+                "42",
+                "--lang",
+                "zh",
+                "--as-of",
+                AS_OF,
+                "-q",
+            ],
             check=True,
         )
     return path
@@ -84,13 +100,17 @@ def child_run(path: Path) -> dict[str, float]:
     marks: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        run(path, settings=Settings(), as_of=datetime.fromisoformat(AS_OF),
-            out_dir=Path(tmp) / "out", progress=lambda stage: marks.append(
-                (stage, time.perf_counter())))
+        run(
+            path,
+            settings=Settings(),
+            as_of=datetime.fromisoformat(AS_OF),
+            out_dir=Path(tmp) / "out",
+            progress=lambda stage: marks.append((stage, time.perf_counter())),
+        )
         end = time.perf_counter()
     result: dict[str, float] = {"total": end - start}
     bounds = [*marks, ("end", end)]
-    for (stage, at), (_, until) in zip(bounds, bounds[1:], strict=False):
+    for (stage, at), (_, until) in itertools.pairwise(bounds):
         result[stage] = until - at
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -99,7 +119,10 @@ def child_run(path: Path) -> dict[str, float]:
 def measure(kind: str, path: Path) -> dict[str, float]:
     output = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(path)],
-        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -119,18 +142,23 @@ def main() -> None:
         figures = child_floor(Path(file)) if kind == "floor" else child_run(Path(file))
         print(json.dumps(figures))
         return
-    print(f"{'customers':>10} {'reps':>5} {'F (s)':>8} {'run (s)':>8} {'run/F':>6} "
-          f"{'peak MiB':>9}  stages (median s)")
+    print(
+        f"{'customers':>10} {'reps':>5} {'F (s)':>8} {'run (s)':>8} {'run/F':>6} "
+        f"{'peak MiB':>9}  stages (median s)"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         path = sample_path(size)
         floors = [measure("floor", path) for _ in range(args.runs)]
         runs = [measure("run", path) for _ in range(args.runs)]
         floor, run = median_of(floors), median_of(runs)
-        stages = " ".join(f"{k}={v:.2f}" for k, v in run.items()
-                          if k not in ("total", "peak_rss_mib"))
-        print(f"{size:>10} {reps_for(size):>5} {floor['total']:>8.2f} {run['total']:>8.2f} "
-              f"{run['total'] / floor['total']:>6.2f} {run['peak_rss_mib']:>9.0f}  {stages}",
-              flush=True)
+        stages = " ".join(
+            f"{k}={v:.2f}" for k, v in run.items() if k not in ("total", "peak_rss_mib")
+        )
+        print(
+            f"{size:>10} {reps_for(size):>5} {floor['total']:>8.2f} {run['total']:>8.2f} "
+            f"{run['total'] / floor['total']:>6.2f} {run['peak_rss_mib']:>9.0f}  {stages}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

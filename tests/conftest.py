@@ -15,11 +15,19 @@ AS_OF = datetime(2026, 11, 23, 9, 0)
 
 # Minimal valid rows in canonical English headers; tests override what they care about.
 BASE_REP: dict[str, Any] = {
-    "rep_id": "S1", "name": "Zhang Wei", "territories": "East", "capacity": 5,
+    "rep_id": "S1",
+    "name": "Zhang Wei",
+    "territories": "East",
+    "capacity": 5,
 }
 BASE_CUSTOMER: dict[str, Any] = {
-    "customer_id": "C1", "customer": "Acme Co., Ltd.", "industry": "Retail", "region": "East",
-    "value": 10000, "intent": "high", "history": 0,
+    "customer_id": "C1",
+    "customer": "Acme Co., Ltd.",
+    "industry": "Retail",
+    "region": "East",
+    "value": 10000,
+    "intent": "high",
+    "history": 0,
 }
 
 MakeWorkbook = Callable[..., Path]
@@ -34,8 +42,8 @@ def write_workbook(
     """Write sheets given as lists of dicts (header = union of keys, in first-seen order) or as
     raw lists of rows (written as they are, for odd layouts)."""
     book = xlsxwriter.Workbook(
-        str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                    "strings_to_urls": False}
+        str(path),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     date_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for name, rows in sheets.items():
@@ -51,7 +59,8 @@ def write_workbook(
                     if key not in header:
                         header.append(key)
             grid: list[Sequence[Any]] = [header] + [
-                [row.get(key) for key in header] for row in rows  # type: ignore[union-attr]
+                [row.get(key) for key in header]
+                for row in rows  # type: ignore[union-attr]
             ]
         else:
             grid = list(rows)  # type: ignore[arg-type]

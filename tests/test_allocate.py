@@ -663,7 +663,6 @@ def test_allocate_is_deterministic(make_workbook: MakeWorkbook) -> None:
 # --- known gaps (need a new reason code and message in i18n.py) --------------------------------
 
 
-
 def test_reclaimed_with_only_the_previous_owner_is_not_called_uncovered(
     make_workbook: MakeWorkbook,
 ) -> None:
@@ -672,7 +671,6 @@ def test_reclaimed_with_only_the_previous_owner_is_not_called_uncovered(
     # Zhang Wei is active and covers East; he is only excluded as the previous owner.
     assert table.at["C1", "reason_code"] != "no_territory"
     assert "no active rep covers" not in table.at["C1", "reason"]
-
 
 
 def test_preferred_winner_is_not_said_to_have_the_lowest_points(

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import MakeWorkbook
 
 from allocator.cli import cli
-
-from conftest import MakeWorkbook
 
 AS_OF = "2026-11-23T09:00"
 
@@ -78,8 +77,16 @@ def test_missing_column_names_sheet_and_header_row(
     runner: CliRunner, make_workbook: MakeWorkbook
 ) -> None:
     path = make_workbook(
-        [{"customer_id": "C1", "customer": "A", "industry": "x", "region": "East", "value": 1,
-          "history": 0}],
+        [
+            {
+                "customer_id": "C1",
+                "customer": "A",
+                "industry": "x",
+                "region": "East",
+                "value": 1,
+                "history": 0,
+            }
+        ],
         raw=True,
     )
     result = runner.invoke(cli, ["validate", str(path), "--lang", "en"])
@@ -158,8 +165,21 @@ def test_sample_command_writes_a_readable_workbook(
 ) -> None:
     out = tmp_path / f"s_{lang}.xlsx"
     result = runner.invoke(
-        cli, ["sample", str(out), "--customers", "50", "--reps", "5", "--seed", "3",
-              "--lang", lang, "--as-of", AS_OF]
+        cli,
+        [
+            "sample",
+            str(out),
+            "--customers",
+            "50",
+            "--reps",
+            "5",
+            "--seed",
+            "3",
+            "--lang",
+            lang,
+            "--as-of",
+            AS_OF,
+        ],
     )
     assert result.exit_code == 0, result.output
     check = runner.invoke(cli, ["validate", str(out), "--as-of", AS_OF, "--json"])

@@ -19,8 +19,8 @@ from allocator.errors import OutputError
 from allocator.export import write_outputs, write_text_atomic
 from allocator.export.display import mask_email, mask_phone
 from allocator.export.labels import LABELS
-from allocator.fairness import gini
 from allocator.export.rows import convert
+from allocator.fairness import gini
 from allocator.model import Allocation, RunInfo
 from allocator.settings import OutputSettings, Settings
 

@@ -36,6 +36,4 @@ def get_strategy(name: str) -> Strategy:
     known = [*REGISTRY, *ALIASES]
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise SettingsError(
-        f"unknown strategy '{name}'{hint}; available: {', '.join(REGISTRY)}"
-    )
+    raise SettingsError(f"unknown strategy '{name}'{hint}; available: {', '.join(REGISTRY)}")

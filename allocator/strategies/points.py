@@ -34,8 +34,11 @@ class PointsStrategy:
             if heap is None:
                 heap = [
                     (not pref, key[rep], rep)
-                    for rep, pref in zip(problem.class_candidates[cls].tolist(),
-                                         problem.class_preferred[cls].tolist(), strict=True)
+                    for rep, pref in zip(
+                        problem.class_candidates[cls].tolist(),
+                        problem.class_preferred[cls].tolist(),
+                        strict=True,
+                    )
                     if capacity[rep] > 0
                 ]
                 heapq.heapify(heap)
