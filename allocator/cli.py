@@ -323,3 +323,32 @@ def sample(out: Path, customers: int, reps: int, seed: int, lang: str, as_of: st
     write_input_workbook(out, book.sheets, book.banners)
     if not _quiet():
         click.echo(f"wrote {out} ({customers} customers, {reps} reps)")
+
+
+@cli.command()
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("allocator.toml"),
+    show_default=True,
+    help="Where to write.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_verbosity
+def init(path: Path, force: bool) -> None:
+    """Write a complete, commented default settings file (allocator.toml).
+
+    \b
+    Example:
+        allocator init && allocator run 客户分配.xlsx
+    """
+    from .errors import OutputError
+    from .export import write_text_atomic
+    from .settings_template import DEFAULT_TOML
+
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists", hint="pass --force to overwrite it")
+    write_text_atomic(path, DEFAULT_TOML.encode("utf-8"))
+    if not _quiet():
+        click.echo(f"wrote {path}")

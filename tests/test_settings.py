@@ -311,3 +311,29 @@ def test_with_overrides_ignores_none_and_returns_a_copy() -> None:
     assert changed.strategy == "balanced"
     assert changed.language == "auto"
     assert base.strategy == "points"
+
+
+def test_init_template_is_exactly_the_defaults() -> None:
+    import tomllib
+
+    from allocator.settings_template import DEFAULT_TOML
+
+    assert parse_settings(tomllib.loads(DEFAULT_TOML)) == Settings()
+    assert "积分制" in DEFAULT_TOML and "points" in DEFAULT_TOML
+
+
+def test_init_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from allocator.cli import cli
+
+    runner = CliRunner()
+    target = tmp_path / "allocator.toml"
+    first = runner.invoke(cli, ["init", "--path", str(target)])
+    assert first.exit_code == 0, first.output
+    assert load_settings(target)[0] == Settings()
+    again = runner.invoke(cli, ["init", "--path", str(target)])
+    assert again.exit_code == 1
+    assert again.stderr == f"error: {target} already exists\npass --force to overwrite it\n"
+    forced = runner.invoke(cli, ["init", "--path", str(target), "--force"])
+    assert forced.exit_code == 0
