@@ -7,84 +7,37 @@ the rest is allocated; warnings are only reported.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from datetime import datetime
 from typing import cast
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .coerce import (
-    STAGES,
-    to_bool,
-    to_date,
-    to_intent,
-    to_level,
-    to_list,
-    to_number,
-    to_stage,
-    to_text,
-)
-from .errors import Issue, ValidationFailed, cell_ref
-from .headers import CUSTOMERS, REPS, SheetSpec
+from .cells import Collector, bad_cells, ge0, integral, run_schema, type_sheet
+from .errors import Issue, ValidationFailed
+from .headers import CUSTOMERS, REPS
 from .i18n import t
 from .identity import derive_customer_ids, name_key
 from .model import Inputs, RawSheet, RawWorkbook
 
 __all__ = ["validate"]
 
-Coercer = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
-
-_COERCE: dict[str, tuple[Coercer, str]] = {
-    "text": (to_text, ""),
-    "number": (to_number, "not_a_number"),
-    "integer": (to_number, "not_an_integer"),
-    "date": (to_date, "not_a_date"),
-    "intent": (to_intent, "unknown_intent"),
-    "stage": (to_stage, "unknown_stage"),
-    "level": (to_level, "unknown_level"),
-    "bool": (to_bool, "unknown_bool"),
-    "list": (to_list, ""),
-}
-_EMPTY: dict[str, object] = {
-    "text": None,
-    "number": np.nan,
-    "integer": np.nan,
-    "date": pd.NaT,
-    "intent": None,
-    "stage": "new",
-    "level": "senior",
-    "bool": True,
-    "list": (),
-}
-
-
-def _ge0(name: str) -> pa.Check:
-    return pa.Check(lambda s: s >= 0, name=name)
-
-
-def _integral(name: str) -> pa.Check:
-    return pa.Check(lambda s: (s >= 0) & (s == np.floor(s)), name=name)
-
-
 _CUSTOMER_SCHEMA = pa.DataFrameSchema(
     {
         "customer": pa.Column(object, nullable=False),
         "industry": pa.Column(object, nullable=False),
         "region": pa.Column(object, nullable=False),
-        "value": pa.Column("float64", _ge0("negative_number"), nullable=False),
+        "value": pa.Column("float64", ge0("negative_number"), nullable=False),
         "intent": pa.Column(object, nullable=False),
-        "history": pa.Column("float64", _ge0("negative_number"), nullable=True),
-        "deal_value": pa.Column("float64", _ge0("negative_number"), nullable=True),
+        "history": pa.Column("float64", ge0("negative_number"), nullable=True),
+        "deal_value": pa.Column("float64", ge0("negative_number"), nullable=True),
     },
     strict=False,
 )
 _REP_SCHEMA = pa.DataFrameSchema(
     {
         "name": pa.Column(object, nullable=False),
-        "capacity": pa.Column("float64", _integral("not_an_integer"), nullable=False),
+        "capacity": pa.Column("float64", integral("not_an_integer"), nullable=False),
         "weight": pa.Column("float64", pa.Check(lambda s: s > 0, name="not_positive")),
         "points_balance": pa.Column("float64", nullable=False),
     },
@@ -92,122 +45,12 @@ _REP_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _display(value: object) -> str | None:
-    """A raw cell as the user typed it: ``-5`` rather than ``-5.0``."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return str(value)
-
-
-class _Collector:
-    """Builds Issues for one sheet, with cell references and the user's header text."""
-
-    def __init__(self, sheet: RawSheet, lang: str, severity: str) -> None:
-        self.sheet, self.lang, self.severity = sheet, lang, severity
-        self.issues: list[Issue] = []
-
-    def add(
-        self,
-        code: str,
-        row: int | None,
-        column: str | None,
-        value: object = None,
-        severity: str | None = None,
-        **extra: object,
-    ) -> None:
-        position = self.sheet.column_index.get(column) if column else None
-        cell = cell_ref(self.sheet.name, row, position)
-        header = self.sheet.headers.get(column, column) if column else ""
-        text = _display(value)
-        self.issues.append(
-            Issue(
-                severity or self.severity,
-                code,
-                t(self.lang, code, cell=cell, column=header, value=text or "", **extra),
-                sheet=self.sheet.name,
-                row=row,
-                column=column,
-                cell=cell,
-                value=text,
-            )
-        )
-
-    def cells(
-        self, code: str, mask: pd.Series, column: str, severity: str | None = None, **extra: object
-    ) -> None:
-        raw = self.sheet.frame.get(column)
-        for row in mask.index[mask.to_numpy()]:
-            value = raw.at[row] if raw is not None else None
-            self.add(code, int(row), column, value, severity, **extra)
-
-
-def _vocabulary_hint(code: str, lang: str) -> dict[str, str]:
-    """Extra message values of a typing code: the accepted stages for ``unknown_stage``."""
-    if code == "unknown_stage":
-        return {"allowed": "/".join(t(lang, f"stage_{stage}") for stage in STAGES)}
-    return {}
-
-
-def _type_sheet(sheet: RawSheet, spec: SheetSpec, collect: _Collector) -> pd.DataFrame:
-    frame = sheet.frame
-    typed: dict[str, pd.Series] = {}
-    for column in spec.columns:
-        coerce, code = _COERCE[column.kind]
-        if column.name not in frame.columns:
-            typed[column.name] = pd.Series(
-                [_EMPTY[column.kind]] * len(frame),
-                index=frame.index,
-                dtype=object if column.kind != "number" else "float64",
-            )
-            continue
-        values, bad = coerce(frame[column.name])
-        if code and bad.any():
-            collect.cells(code, bad, column.name, **_vocabulary_hint(code, collect.lang))
-        typed[column.name] = values
-    result = pd.DataFrame(typed, index=frame.index)
-    for column in spec.columns:
-        if column.kind in ("number", "integer"):
-            result[column.name] = result[column.name].astype("float64")
-        elif column.kind == "date":
-            result[column.name] = pd.to_datetime(result[column.name])
-    return result
-
-
-def _run_schema(
-    schema: pa.DataFrameSchema,
-    typed: pd.DataFrame,
-    collect: _Collector,
-    already_bad: set[tuple[int, str]],
-) -> None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            schema.validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        cases = cases[cases["index"].notna()].sort_values(["index", "column"], kind="stable")
-        for row, column, check in zip(cases["index"], cases["column"], cases["check"], strict=True):
-            key = (int(row), str(column))
-            if key in already_bad:
-                continue  # unreadable cells were reported by typing already
-            code = "required_blank" if check == "not_nullable" else str(check)
-            raw = collect.sheet.frame.get(column)
-            value = raw.at[row] if raw is not None and row in raw.index else None
-            collect.add(code, int(row), str(column), value)
-
-
-def _bad_cells(issues: list[Issue]) -> set[tuple[int, str]]:
-    return {(i.row, i.column) for i in issues if i.row is not None and i.column is not None}
-
-
 def _validate_reps(sheet: RawSheet, lang: str) -> tuple[pd.DataFrame, list[Issue]]:
-    collect = _Collector(sheet, lang, "fatal")
-    reps = _type_sheet(sheet, REPS, collect)
+    collect = Collector(sheet, lang, "fatal")
+    reps = type_sheet(sheet, REPS, collect)
     reps["weight"] = reps["weight"].fillna(1.0)
     reps["points_balance"] = reps["points_balance"].fillna(0.0)
-    _run_schema(_REP_SCHEMA, reps, collect, _bad_cells(collect.issues))
+    run_schema(_REP_SCHEMA, reps, collect, bad_cells(collect.issues))
     blank_territory = reps["territories"].map(len).eq(0) & reps["name"].notna()
     collect.cells("required_blank", blank_territory, "territories")
     reps["rep_id"] = reps["rep_id"].fillna(reps["name"])
@@ -248,9 +91,9 @@ def _owner_keys(reps: pd.DataFrame) -> dict[str, str]:
 def _validate_customers(
     sheet: RawSheet, reps: pd.DataFrame, lang: str, as_of: datetime
 ) -> tuple[pd.DataFrame, list[Issue]]:
-    collect = _Collector(sheet, lang, "error")
-    customers = _type_sheet(sheet, CUSTOMERS, collect)
-    _run_schema(_CUSTOMER_SCHEMA, customers, collect, _bad_cells(collect.issues))
+    collect = Collector(sheet, lang, "error")
+    customers = type_sheet(sheet, CUSTOMERS, collect)
+    run_schema(_CUSTOMER_SCHEMA, customers, collect, bad_cells(collect.issues))
 
     owners = customers["owner"]
     resolved = owners.dropna().map(name_key).map(_owner_keys(reps))
@@ -267,7 +110,7 @@ def _validate_customers(
     return customers, collect.issues
 
 
-def _check_duplicate_ids(customers: pd.DataFrame, sheet: RawSheet, collect: _Collector) -> None:
+def _check_duplicate_ids(customers: pd.DataFrame, sheet: RawSheet, collect: Collector) -> None:
     ids = customers["customer_id"]
     repeated = ids.duplicated(keep=False)
     if not repeated.any():
@@ -301,7 +144,7 @@ def _uncovered_regions(
     tokens = {place_key(token) for items in present["territories"] for token in items}
     if "*" in tokens:
         return []
-    collect = _Collector(sheet, lang, "warning")
+    collect = Collector(sheet, lang, "warning")
     places = customers[["region", "province", "city"]].apply(
         lambda col: col.map(place_key, na_action="ignore")
     )

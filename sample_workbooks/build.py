@@ -137,6 +137,19 @@ covers `*` (everywhere), and some cover a list of provinces or cities instead of
 weekly capacities add up to 60–90% of the customers without an owner, so part of the pool stays
 unassigned. Some 转介绍 customers name the customer who referred them.
 
+## `rules_zh.xlsx`
+
+`sample_zh.xlsx` plus a `规则` (Rules) sheet, evaluated top to bottom; the first enabled rule
+whose criteria all match decides a customer's candidates:
+
+| 序号 | 名称 | criteria | 分配给 | 方式 | 上限 |
+|---|---|---|---|---|---|
+| 1 | 转介绍给主管 | 来源 = 转介绍 | `级别:主管` (any lead) | 绩效 (performance) | |
+| 2 | 医疗大客户 | 行业 = 医疗健康, 价值 ≥ 300,000 | `杨萍` | (default) | 5 |
+| 3 | 华南物流 | 区域 = 华南, 行业 = 物流 | `团队:华南组` | 负载均衡 (balanced) | |
+| 4 | 低意向C级留公海 | 意向 = 低, 等级 = C | `公海` (stay in the pool) | | |
+| 5 | 停用的规则 (启用 = 否) | 区域 = 华北 | `刘丹` | | |
+
 ## `broken_zh.xlsx`
 
 Row 1 is a title banner, row 2 the header, data start in row 3. An error sends its row to the
@@ -162,10 +175,29 @@ def _readme(problems: list[Problem]) -> str:
     return lines[0] + "".join(line + "\n" for line in lines[1:])
 
 
+# The 规则 sheet of rules_zh.xlsx: sample_zh.xlsx plus a manager's routing rules. Each rule
+# exercises one kind of assign_to; tests/test_rules.py checks the owner each rule gives.
+RULES_ZH = pd.DataFrame(
+    [
+        (1, "是", "转介绍给主管", None, None, "转介绍", None, None, None, None, "级别:主管", "绩效", None),
+        (2, "是", "医疗大客户", None, "医疗健康", None, None, None, 300000, None, "杨萍", None, 5),
+        (3, "是", "华南物流", "华南", "物流", None, None, None, None, None, "团队:华南组", "负载均衡",
+         None),
+        (4, "是", "低意向C级留公海", None, None, None, "低", "C", None, None, "公海", None, None),
+        (5, "否", "停用的规则", "华北", None, None, None, None, None, None, "刘丹", None, None),
+    ],
+    columns=["序号", "启用", "名称", "区域", "行业", "来源", "意向", "等级", "最低价值", "最高价值",
+             "分配给", "方式", "上限"],
+)  # fmt: skip
+
+
 def main() -> None:
     for name, seed, lang in (("sample_zh.xlsx", 7, "zh"), ("sample_en.xlsx", 11, "en")):
         book = generate_sample(300, 12, seed=seed, lang=lang, as_of=AS_OF)
         write_input_workbook(HERE / name, book.sheets, book.banners, created=AS_OF)
+        if lang == "zh":
+            with_rules = {**book.sheets, "规则": RULES_ZH}
+            write_input_workbook(HERE / "rules_zh.xlsx", with_rules, book.banners, created=AS_OF)
     broken, problems = _break(generate_sample(40, 5, seed=3, lang="zh", as_of=AS_OF))
     write_input_workbook(HERE / "broken_zh.xlsx", broken.sheets, broken.banners, created=AS_OF)
     (HERE / "README.md").write_text(_readme(problems), encoding="utf-8")

@@ -1,0 +1,177 @@
+"""Typing a raw sheet and turning its problems into Issues with cell references.
+
+Shared by the validation of every input sheet (Customers, Reps, Rules): each column is coerced
+by its kind (:mod:`allocator.coerce`), unreadable cells and pandera failures become
+:class:`~allocator.errors.Issue` objects naming sheet, cell, the user's header and the value.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .coerce import (
+    STAGES,
+    to_bool,
+    to_date,
+    to_intent,
+    to_level,
+    to_list,
+    to_number,
+    to_stage,
+    to_text,
+)
+from .errors import Issue, cell_ref
+from .headers import SheetSpec
+from .i18n import t
+from .model import RawSheet
+
+__all__ = ["Collector", "bad_cells", "ge0", "integral", "run_schema", "type_sheet"]
+
+Coercer = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+
+_COERCE: dict[str, tuple[Coercer, str]] = {
+    "text": (to_text, ""),
+    "number": (to_number, "not_a_number"),
+    "integer": (to_number, "not_an_integer"),
+    "date": (to_date, "not_a_date"),
+    "intent": (to_intent, "unknown_intent"),
+    "stage": (to_stage, "unknown_stage"),
+    "level": (to_level, "unknown_level"),
+    "bool": (to_bool, "unknown_bool"),
+    "list": (to_list, ""),
+}
+_EMPTY: dict[str, object] = {
+    "text": None,
+    "number": np.nan,
+    "integer": np.nan,
+    "date": pd.NaT,
+    "intent": None,
+    "stage": "new",
+    "level": "senior",
+    "bool": True,
+    "list": (),
+}
+
+
+def ge0(name: str) -> pa.Check:
+    return pa.Check(lambda s: s >= 0, name=name)
+
+
+def integral(name: str) -> pa.Check:
+    return pa.Check(lambda s: (s >= 0) & (s == np.floor(s)), name=name)
+
+
+def _display(value: object) -> str | None:
+    """A raw cell as the user typed it: ``-5`` rather than ``-5.0``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+class Collector:
+    """Builds Issues for one sheet, with cell references and the user's header text."""
+
+    def __init__(self, sheet: RawSheet, lang: str, severity: str) -> None:
+        self.sheet, self.lang, self.severity = sheet, lang, severity
+        self.issues: list[Issue] = []
+
+    def add(
+        self,
+        code: str,
+        row: int | None,
+        column: str | None,
+        value: object = None,
+        severity: str | None = None,
+        **extra: object,
+    ) -> None:
+        position = self.sheet.column_index.get(column) if column else None
+        cell = cell_ref(self.sheet.name, row, position)
+        header = self.sheet.headers.get(column, column) if column else ""
+        text = _display(value)
+        self.issues.append(
+            Issue(
+                severity or self.severity,
+                code,
+                t(self.lang, code, cell=cell, column=header, value=text or "", **extra),
+                sheet=self.sheet.name,
+                row=row,
+                column=column,
+                cell=cell,
+                value=text,
+            )
+        )
+
+    def cells(
+        self, code: str, mask: pd.Series, column: str, severity: str | None = None, **extra: object
+    ) -> None:
+        raw = self.sheet.frame.get(column)
+        for row in mask.index[mask.to_numpy()]:
+            value = raw.at[row] if raw is not None else None
+            self.add(code, int(row), column, value, severity, **extra)
+
+
+def _vocabulary_hint(code: str, lang: str) -> dict[str, str]:
+    """Extra message values of a typing code: the accepted stages for ``unknown_stage``."""
+    if code == "unknown_stage":
+        return {"allowed": "/".join(t(lang, f"stage_{stage}") for stage in STAGES)}
+    return {}
+
+
+def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataFrame:
+    frame = sheet.frame
+    typed: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        coerce, code = _COERCE[column.kind]
+        if column.name not in frame.columns:
+            typed[column.name] = pd.Series(
+                [_EMPTY[column.kind]] * len(frame),
+                index=frame.index,
+                dtype=object if column.kind != "number" else "float64",
+            )
+            continue
+        values, bad = coerce(frame[column.name])
+        if code and bad.any():
+            collect.cells(code, bad, column.name, **_vocabulary_hint(code, collect.lang))
+        typed[column.name] = values
+    result = pd.DataFrame(typed, index=frame.index)
+    for column in spec.columns:
+        if column.kind in ("number", "integer"):
+            result[column.name] = result[column.name].astype("float64")
+        elif column.kind == "date":
+            result[column.name] = pd.to_datetime(result[column.name])
+    return result
+
+
+def run_schema(
+    schema: pa.DataFrameSchema,
+    typed: pd.DataFrame,
+    collect: Collector,
+    already_bad: set[tuple[int, str]],
+) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["index"].notna()].sort_values(["index", "column"], kind="stable")
+        for row, column, check in zip(cases["index"], cases["column"], cases["check"], strict=True):
+            key = (int(row), str(column))
+            if key in already_bad:
+                continue  # unreadable cells were reported by typing already
+            code = "required_blank" if check == "not_nullable" else str(check)
+            raw = collect.sheet.frame.get(column)
+            value = raw.at[row] if raw is not None and row in raw.index else None
+            collect.add(code, int(row), str(column), value)
+
+
+def bad_cells(issues: list[Issue]) -> set[tuple[int, str]]:
+    """(row, column) of the cells already reported, so pandera does not report them twice."""
+    return {(i.row, i.column) for i in issues if i.row is not None and i.column is not None}
