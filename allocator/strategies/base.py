@@ -3,7 +3,7 @@ candidate sets, rep capacities; each customer gets at most one rep, never beyond
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -34,6 +34,13 @@ class AssignmentProblem:
     """Points carried over from last week."""
     open_load: np.ndarray
     """Open customers each rep already keeps."""
+    class_industry: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Column of ``conversion`` for each class's industry (-1: an industry with no history)."""
+    conversion: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Reps × industries: smoothed conversion rate (won / closed, shrunk toward the rep's and the
+    team's rate); used by ``performance`` and ``optimal``."""
+    rep_conversion: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Per rep: smoothed overall conversion rate (for industries with no history)."""
 
 
 @dataclass(frozen=True)
