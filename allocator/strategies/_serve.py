@@ -16,7 +16,7 @@ import numpy as np
 
 from .base import AssignmentProblem
 
-__all__ = ["serve", "served_before"]
+__all__ = ["received_before", "serve", "served_before"]
 
 Entry = tuple[bool, float, float, int]
 
@@ -28,12 +28,14 @@ def serve(
     *,
     recency: bool = False,
     primary: Callable[[int, np.ndarray], np.ndarray] | None = None,
+    amount: np.ndarray | None = None,
 ) -> np.ndarray:
     """Chosen rep per customer position (-1 when no candidate had capacity left).
 
     ``key`` is ``(offset + received) / scale`` per rep, or with ``recency`` the step at which the
     rep last received a customer (-1 before its first). ``primary(cls, candidates)`` gives the
-    fixed first criterion of each candidate (smaller wins); 0 for all without it.
+    fixed first criterion of each candidate (smaller wins); 0 for all without it. ``amount`` is
+    what each customer adds to its rep's ``received`` (default 1; ``points`` charges the score).
     """
     n, m = len(problem.customer_class), len(problem.capacity)
     chosen = [-1] * n
@@ -45,7 +47,8 @@ def serve(
     broken = ~(np.isfinite(off_arr) & np.isfinite(div_arr) & (div_arr > 0))
     off = np.where(broken, math.inf, off_arr).tolist()
     div = np.where(broken, 1.0, div_arr).tolist()
-    received = [0] * m
+    received = [0.0] * m
+    charge = [1.0] * n if amount is None else np.asarray(amount, dtype=float).tolist()
     key = [-1.0] * m if recency else [o / d for o, d in zip(off, div, strict=True)]
     classes = problem.customer_class.tolist()
     # One lazy heap per distinct (candidates, preferred, primary), built when its first customer
@@ -87,7 +90,7 @@ def serve(
         rank, first, _, rep = heap[0]
         chosen[customer] = rep
         capacity[rep] -= 1
-        received[rep] += 1
+        received[rep] += charge[customer]
         key[rep] = float(step) if recency else (off[rep] + received[rep]) / div[rep]
         if capacity[rep] > 0:
             heapq.heapreplace(heap, (rank, first, key[rep], rep))
@@ -106,4 +109,20 @@ def served_before(problem: AssignmentProblem, chosen: np.ndarray) -> np.ndarray:
     sorted_reps = reps[by_rep]
     starts = np.searchsorted(sorted_reps, sorted_reps, side="left")
     before[in_order[by_rep]] = np.arange(len(sorted_reps)) - starts
+    return before
+
+
+def received_before(
+    problem: AssignmentProblem, chosen: np.ndarray, amount: np.ndarray
+) -> np.ndarray:
+    """Per customer position: the total ``amount`` its rep had received earlier in this run
+    (NaN when unassigned)."""
+    before = np.full(len(chosen), np.nan)
+    in_order = problem.order[chosen[problem.order] >= 0]
+    reps = chosen[in_order]
+    by_rep = np.argsort(reps, kind="stable")
+    values = np.asarray(amount, dtype=float)[in_order[by_rep]]
+    running = np.cumsum(values) - values
+    starts = np.searchsorted(reps[by_rep], reps[by_rep], side="left")
+    before[in_order[by_rep]] = running - (running[starts] if len(running) else 0.0)
     return before
