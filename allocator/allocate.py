@@ -10,9 +10,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from .duplicates import follow_units, resolve_duplicates
 from .eligibility import available_reps, eligibility
 from .errors import InternalError
-from .explain import explain
+from .explain import conflict_decisions, explain
 from .model import Allocation, Inputs, RunInfo
 from .pool import POOL_STATUSES, deadlines, pool_status, sla_hours
 from .scoring import score_customers
@@ -64,7 +65,8 @@ OUTPUT_COLUMNS = [*LEADING_COLUMNS, *INPUT_COLUMNS]
 def _classes(
     pool: pd.DataFrame, excluded: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Profile id and class id per pool row, and the profiles table."""
+    """Profile id and class id per pool row, and the profiles table; ``excluded`` holds the
+    comma-separated rep positions a row may not go to (``""``: none)."""
     keys = pool[_PROFILE].fillna("").astype(str)
     profile = keys.groupby(_PROFILE, sort=True).ngroup().to_numpy()
     profiles = pool[_PROFILE].iloc[np.unique(profile, return_index=True)[1]].reset_index(drop=True)
@@ -81,8 +83,7 @@ def _assign_pool(
     open_load: np.ndarray,
 ) -> pd.DataFrame:
     """Owner position, deciding figure, candidate count and unassigned cause per pool row."""
-    exclude = settings.pool.exclude_previous_owner
-    excluded = np.where(pool["status"].eq("reclaimed") & exclude, pool["owner_pos"], -1)
+    excluded = pool["dup_excluded"].to_numpy(dtype=object)
     profile, cls, profiles = _classes(pool, excluded)
     elig = eligibility(profiles, reps, settings.eligibility, as_of)
     match = settings.eligibility.industry_match
@@ -93,8 +94,8 @@ def _assign_pool(
     candidates, preferred, causes, counts, preferred_counts = [], [], [], [], []
     for p, ex in zip(class_profile.tolist(), class_excluded.tolist(), strict=True):
         keep = np.ones(len(reps), dtype=bool)
-        if ex >= 0:
-            keep[ex] = False
+        if ex:
+            keep[[int(pos) for pos in ex.split(",")]] = False
         covering = elig.territory[p] & elig.available
         present = covering & keep
         reps_here = np.flatnonzero(allowed[p] & keep)
@@ -165,15 +166,31 @@ def allocate(
     rows = rows.join(pool_status(customers, reps, settings, as_of))
     owner_pos = rows["owner_pos"].to_numpy()
     rows["previous_owner"] = np.where(owner_pos >= 0, names[owner_pos], _NONE)
+    available = available_reps(reps, as_of).to_numpy(dtype=bool)
+    policy = settings.duplicates.conflict_policy
+    duplicates = resolve_duplicates(
+        rows,
+        names,
+        available,
+        policy=policy,
+        exclude_previous_owner=settings.pool.exclude_previous_owner,
+    )
+    for column, values in duplicates.items():  # new columns, no copy of the wide frame
+        rows[column] = values.to_numpy()
 
-    in_pool = rows["status"].isin(POOL_STATUSES)
-    kept_by = rows.loc[rows["status"].eq("kept"), "owner_pos"].to_numpy(dtype=np.int64)
-    open_load = np.bincount(kept_by, minlength=len(reps))
-    decided = _assign_pool(rows[in_pool], reps, settings, as_of, open_load)
-    rep_pos = rows["owner_pos"].where(~in_pool, -1).to_numpy().copy()
+    # Rows a claim places (撞单) skip the pool; of an unclaimed group only one row is dealt.
+    held = rows["dup_code"].ne("").to_numpy()
+    in_pool = rows["status"].isin(POOL_STATUSES) & ~held
+    dealt = in_pool & (rows["dup_unit"].to_numpy() == rows.index.to_numpy())
+    rep_pos = np.where(held, rows["dup_pos"], owner_pos)
+    keeping = rows["status"].eq("kept").to_numpy() | held
+    open_load = np.bincount(rep_pos[keeping], minlength=len(reps))
+    decided = _assign_pool(rows[dealt], reps, settings, as_of, open_load)
+    decided = follow_units(decided, rows.loc[in_pool, "dup_unit"])
     rep_pos[in_pool.to_numpy()] = decided["rep_pos"].to_numpy()
     rows = rows.join(decided.drop(columns="rep_pos"))
     has_rep = rep_pos >= 0
+    rows["slot"] = dealt.to_numpy() & has_rep
     closed_no_owner = rows["status"].eq("closed") & ~has_rep
     rows["owner"] = np.where(has_rep, names[np.maximum(rep_pos, 0)], _NONE)
     rows["owner_id"] = np.where(has_rep, rep_ids[np.maximum(rep_pos, 0)], _NONE)
@@ -190,10 +207,15 @@ def allocate(
         ),
         index=rows.index,
     )
-    rows["reason_code"] = code.where(has_rep | closed_no_owner, rows["cause"])
+    code = code.where(has_rep | closed_no_owner, rows["cause"]).where(~held, rows["dup_code"])
+    follower = in_pool & ~dealt
+    code[follower] = code.reindex(rows.loc[follower, "dup_unit"]).to_numpy()
+    rows["reason_code"] = code
     rows = rows.join(deadlines(rows, settings, as_of))
     rows["away_until"] = reps["away_until"].to_numpy()[np.maximum(rows["owner_pos"], 0)]
-    rows["reason"] = explain(rows, lang=lang, sla_hours=sla_hours(rows["intent"], settings))
+    hours = sla_hours(rows["intent"], settings)
+    rows["reason"] = explain(rows, lang=lang, sla_hours=hours, policy=policy)
+    rows["decision"] = conflict_decisions(rows, lang=lang, policy=policy)
 
     extras = [c for c in inputs.customer_extras if c in rows.columns]
     rows["source_row"] = rows.index.astype("int64")
@@ -210,12 +232,12 @@ def allocate(
         ["score", "customer_id"], ascending=[False, True], kind="stable"
     )[columns]
 
-    reps_out = rep_summary(reps, rows, rep_pos, available_reps(reps, as_of).to_numpy())
+    reps_out = rep_summary(reps, rows, rep_pos, available)
     allocation = Allocation(
         assignments=assignments,
         unassigned=unassigned.reset_index(drop=True),
         exceptions=inputs.exceptions.reset_index(drop=True),
-        conflicts=conflicts_frame(),
+        conflicts=conflicts_frame(rows),
         changes=changes_frame(ordered),
         reps=reps_out,
         stats=run_stats(inputs, rows, reps, as_of),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .duplicates import LOSER_SEPARATOR
 from .i18n import fill, t, translate_values
 
-__all__ = ["explain"]
+__all__ = ["conflict_decisions", "explain"]
+
+_LIST_SEPARATOR = {"zh": "、", "en": ", "}
 
 
 def _fmt(values: pd.Series, pattern: str) -> pd.Series:
@@ -21,13 +24,72 @@ def _date(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").where(values.notna(), "")
 
 
-def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series:
+def _row(values: pd.Series) -> pd.Series:
+    return _fmt(values.astype(float), "%d")
+
+
+def _duplicates(rows: pd.DataFrame, reason: pd.Series, lang: str, policy: str) -> None:
+    """Reasons of the rows a 撞单 claim placed (``duplicate_of_owned``, ``conflict``)."""
+    code = rows["reason_code"]
+    owned = code.eq("duplicate_of_owned")
+    if owned.any():
+        d = rows[owned]
+        reason[owned] = fill(
+            lang,
+            "reason_duplicate_of_owned",
+            d.index,
+            row=_row(d["dup_anchor"]),
+            customer=d["dup_anchor_customer"],
+            owner=d["owner"],
+        )
+    conflict = code.eq("conflict")
+    if conflict.any():
+        c = rows[conflict]
+        losers = c["dup_losers"].str.replace(LOSER_SEPARATOR, _LIST_SEPARATOR[lang], regex=False)
+        reason[conflict] = fill(
+            lang,
+            "reason_conflict",
+            c.index,
+            losers=losers,
+            rule=t(lang, f"policy_{policy}"),
+            owner=c["owner"],
+            row=_row(c["dup_anchor"]),
+        )
+
+
+def conflict_decisions(rows: pd.DataFrame, *, lang: str, policy: str) -> pd.Series:
+    """For the rows of conflicting duplicate groups, the decision shown on the Conflicts sheet:
+    which rule gave the group to whom (closed rows: their own reason, they keep their owner);
+    ``""`` elsewhere. ``rows`` carries ``dup_conflict``, ``dup_anchor``, ``status``, ``owner``
+    and ``reason``."""
+    decision = pd.Series("", index=rows.index, dtype=object)
+    listed = rows["dup_conflict"].astype(bool)
+    if listed.any():
+        c = rows[listed]
+        kept_by = fill(
+            lang,
+            "decision_conflict",
+            c.index,
+            rule=t(lang, f"policy_{policy}"),
+            owner=c["owner"],
+            row=_row(c["dup_anchor"]),
+        )
+        decision[listed] = kept_by.where(c["status"].ne("closed"), c["reason"])
+    return decision
+
+
+def explain(
+    rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series, policy: str = "earliest"
+) -> pd.Series:
     """The ``reason`` of every row of ``rows``.
 
     ``rows`` carries: ``status`` (kept/closed/new/reclaimed/handover), ``reason_code``, ``owner``,
     ``previous_owner``, ``region``, ``industry``, ``tier``, ``stage``, ``last_contact``,
     ``n_candidates``, ``figure`` (the deciding points), ``idle_days``, ``why_code``
-    (inactive/away), ``away_until``, ``min_level`` and ``overdue``.
+    (inactive/away), ``away_until``, ``min_level``, ``overdue`` and the 撞单 columns of
+    :func:`allocator.duplicates.resolve_duplicates` (``dup_anchor``, ``dup_anchor_customer``,
+    ``dup_losers``, ``dup_unit``); ``policy`` is the conflict rule named in conflict reasons.
+    A row that follows another of its duplicate group takes that row's reason, prefixed.
     """
     reason = pd.Series("", index=rows.index, dtype=object)
     code = rows["reason_code"]
@@ -62,7 +124,10 @@ def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series
         without = fill(lang, "reason_closed_no_owner", c.index, stage=stage)
         reason[closed] = with_owner.where(c["owner"].notna(), without)
 
-    assigned = rows["owner"].notna() & ~kept & ~closed
+    placed = code.isin(("duplicate_of_owned", "conflict"))
+    _duplicates(rows, reason, lang, policy)
+
+    assigned = rows["owner"].notna() & ~kept & ~closed & ~placed
     if assigned.any():
         a = rows[assigned]
         points = _fmt(a["figure"], "%.1f")
@@ -112,7 +177,16 @@ def explain(rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series) -> pd.Series
             tier=u["tier"],
         )
 
-    reclaimed = rows["status"].eq("reclaimed")
+    follows = rows["dup_unit"].to_numpy() != rows.index.to_numpy()
+    follower = pd.Series(follows, index=rows.index) & ~kept & ~closed & ~placed
+    if follower.any():
+        f = rows[follower]
+        same = fill(lang, "prefix_same_customer", f.index, row=_row(f["dup_unit"]))
+        reason[follower] = same + reason.reindex(f["dup_unit"]).to_numpy()
+
+    # A claim that gives a reclaimed row back to its owner is no reclaim worth announcing.
+    back = placed & rows["owner"].eq(rows["previous_owner"])
+    reclaimed = rows["status"].eq("reclaimed") & ~back
     if reclaimed.any():
         r = rows[reclaimed]
         prefix = fill(

@@ -279,6 +279,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{area} {n} 名候选人本周容量均已满，留在公海池",
         "all {n} candidates in {area} are at capacity this week; stays in the pool",
     ),
+    # --- duplicates (撞单, §3.1) ----------------------------------------------------------------
+    "reason_duplicate_of_owned": (
+        "与第 {row} 行（{customer}）为同一客户，归 {owner} 跟进",
+        "same customer as row {row} ({customer}), which {owner} owns",
+    ),
+    "reason_conflict": (
+        "撞单：{losers} 也在跟进此客户，按{rule}规则归 {owner}（第 {row} 行）",
+        "duplicate also claimed by {losers}; kept by {owner} under '{rule}' (row {row})",
+    ),
+    "decision_conflict": (
+        "按{rule}规则归 {owner}（第 {row} 行）",
+        "kept by {owner} under '{rule}' (row {row})",
+    ),
+    "prefix_same_customer": ("与第 {row} 行为同一客户；", "same customer as row {row}; "),
+    "policy_earliest": ("最早录入", "earliest"),
+    "policy_latest_contact": ("最近跟进", "latest_contact"),
+    "policy_highest_value": ("价值最高", "highest_value"),
     "never": ("从未跟进", "never"),
     "level_junior": ("新人", "junior"),
     "level_senior": ("资深", "senior"),

@@ -7,6 +7,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from .duplicates import DUPLICATE_CODES
 from .eligibility import available_reps
 from .model import Inputs
 
@@ -32,6 +33,13 @@ CONFLICT_COLUMNS = [
 ]
 
 
+def _fresh(rows: pd.DataFrame, owned: np.ndarray) -> np.ndarray:
+    """Rows handed out this run: owned pool rows, except those a 撞单 claim placed."""
+    status = rows["status"].to_numpy()
+    placed = rows["reason_code"].isin(DUPLICATE_CODES).to_numpy()
+    return owned & np.isin(status, ("new", "reclaimed", "handover")) & ~placed
+
+
 def _count(positions: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
     if len(positions) == 0:
         return np.zeros(n)
@@ -43,20 +51,26 @@ def rep_summary(
 ) -> pd.DataFrame:
     """One row per rep (sheet order): new, reclaimed, handover, kept, open total, capacity use,
     value, points ledger, tiers and overdue kept customers; ``available`` says whether the rep
-    was active and present at the run time (fairness figures count only those)."""
+    was active and present at the run time (fairness figures count only those).
+
+    Rows count by their pool status (``new``, ``reclaimed``, ``handover``); ``kept`` counts every
+    other open row held (kept, and 撞单 rows placed by a claim). Capacity use and points count
+    the rows the strategy dealt (``slot``): the other rows of an unclaimed duplicate group
+    follow their unit without using capacity or earning points."""
     n = len(reps)
     status = rows["status"].to_numpy()
     owned = rep_pos >= 0
-    fresh = owned & np.isin(status, ("new", "reclaimed", "handover"))
+    fresh = _fresh(rows, owned)
     is_open = owned & (status != "closed")
+    slot = rows["slot"].to_numpy(dtype=bool) if "slot" in rows.columns else fresh
 
     def per_rep(mask: np.ndarray, weights: pd.Series | None = None) -> np.ndarray:
         w = None if weights is None else weights.to_numpy(dtype=float)[mask]
         return _count(rep_pos[mask], n, w)
 
-    new_total = per_rep(fresh)
+    new_total = per_rep(slot)
     capacity = reps["capacity"].to_numpy(dtype=float)
-    received = per_rep(fresh, rows["score"])
+    received = per_rep(slot, rows["score"])
     before = reps["points_balance"].to_numpy(dtype=float)
     tiers = rows["tier"].to_numpy()
     summary = pd.DataFrame(
@@ -71,7 +85,7 @@ def rep_summary(
             "new": per_rep(fresh & (status == "new")).astype("int64"),
             "reclaimed": per_rep(fresh & (status == "reclaimed")).astype("int64"),
             "handover": per_rep(fresh & (status == "handover")).astype("int64"),
-            "kept": per_rep(owned & (status == "kept")).astype("int64"),
+            "kept": per_rep(is_open & ~fresh).astype("int64"),
             "open_total": per_rep(is_open).astype("int64"),
             "capacity_used": np.divide(new_total, capacity, out=np.zeros(n), where=capacity > 0),
             "value_new": per_rep(fresh, rows["value"]),
@@ -99,9 +113,19 @@ def changes_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return frame[CHANGE_COLUMNS].reset_index(drop=True)
 
 
-def conflicts_frame() -> pd.DataFrame:
-    """Duplicate groups claimed by several owners (filled by the 撞单 step)."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in CONFLICT_COLUMNS})
+def conflicts_frame(rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every row of every duplicate group claimed by several owners (SPEC §4 ``Conflicts``): its
+    group, the row's owner before (``claimant``, empty when it had none), the owner after and
+    the decision; by group, then row. ``rows`` carries ``dup_group``, ``dup_conflict``,
+    ``previous_owner``, ``owner``, ``decision`` and ``source_row``; none: an empty sheet."""
+    if rows is None or not rows["dup_conflict"].any():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CONFLICT_COLUMNS})
+    listed = rows[rows["dup_conflict"].astype(bool)].rename(
+        columns={"dup_group": "group", "previous_owner": "claimant"}
+    )
+    listed = listed.sort_values(["group", "source_row"], kind="stable")
+    frame = listed[CONFLICT_COLUMNS].reset_index(drop=True)
+    return frame.astype({"group": "int64", "source_row": "int64"})
 
 
 def run_stats(
@@ -110,21 +134,22 @@ def run_stats(
     """Counts for the report and the Run sheet."""
     status = rows["status"]
     owned = rows["owner"].notna()
-    fresh = owned & status.isin(("new", "reclaimed", "handover"))
+    fresh = pd.Series(_fresh(rows, owned.to_numpy()), index=rows.index)
     total = inputs.total_rows
+    listed = rows["dup_conflict"].astype(bool) if "dup_conflict" in rows.columns else owned & False
     exceptions = len(inputs.exceptions)
     return {
         "customers_in": total,
         "assigned": int(fresh.sum()),
         "new": int((fresh & status.eq("new")).sum()),
-        "kept": int(status.eq("kept").sum()),
+        "kept": int((owned & ~status.eq("closed") & ~fresh).sum()),
         "reclaimed": int(status.eq("reclaimed").sum()),
         "reclaimed_assigned": int((fresh & status.eq("reclaimed")).sum()),
         "handover": int(status.eq("handover").sum()),
         "closed": int(status.eq("closed").sum()),
         "unassigned": int((~owned & ~status.eq("closed")).sum()),
         "exceptions": exceptions,
-        "conflicts": 0,
+        "conflicts": int(rows.loc[listed, "dup_group"].nunique()) if listed.any() else 0,
         "reps": len(reps),
         "reps_active": int(available_reps(reps, as_of).sum()),
         "overdue": int(rows["overdue"].sum()),

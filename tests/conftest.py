@@ -33,6 +33,15 @@ BASE_CUSTOMER: dict[str, Any] = {
 MakeWorkbook = Callable[..., Path]
 
 
+def default_customer(row: Mapping[str, Any]) -> str:
+    """A company name of its own per customer_id (``C1`` keeps the base name), so that rows a
+    test does not name are different customers, not duplicates (撞单) of each other."""
+    customer_id = row.get("customer_id", BASE_CUSTOMER["customer_id"])
+    if customer_id in (None, BASE_CUSTOMER["customer_id"]):
+        return str(BASE_CUSTOMER["customer"])
+    return f"Acme {customer_id} Co., Ltd."
+
+
 def write_workbook(
     path: Path,
     sheets: Mapping[str, Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]],
@@ -81,7 +90,8 @@ def make_workbook(tmp_path: Path) -> MakeWorkbook:
     """``make_workbook(customers=[...], reps=[...], name="in.xlsx", sheet_names=..., banners=...)``.
 
     Customer and rep rows are dicts merged over ``BASE_CUSTOMER``/``BASE_REP`` unless
-    ``raw=True``. ``sheet_names`` renames the ``Customers``/``Reps`` sheets.
+    ``raw=True``; customers not named get a name of their own (:func:`default_customer`).
+    ``sheet_names`` renames the ``Customers``/``Reps`` sheets.
     """
     counter = {"n": 0}
 
@@ -102,7 +112,9 @@ def make_workbook(tmp_path: Path) -> MakeWorkbook:
             customer_rows = list(customers)
             rep_rows = list(reps if reps is not None else [BASE_REP])
         else:
-            customer_rows = [{**BASE_CUSTOMER, **row} for row in customers]
+            customer_rows = [
+                {**BASE_CUSTOMER, "customer": default_customer(row), **row} for row in customers
+            ]
             rep_rows = [{**BASE_REP, **row} for row in (reps if reps is not None else [{}])]
         sheets: dict[str, Any] = {names["Customers"]: customer_rows, names["Reps"]: rep_rows}
         sheets.update(extra_sheets or {})

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 from conftest import AS_OF, write_workbook
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from allocator.allocate import allocate
@@ -163,14 +163,16 @@ def _allocate(path: Path) -> Allocation:
 
 
 def outcome(
-    data: tuple[list[dict[str, Any]], list[dict[str, Any]]], runs: int = 1
+    data: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    runs: int = 1,
+    columns: list[str] = CUSTOMER_COLUMNS,
 ) -> list[Outcome]:
     customers, reps = data
     with tempfile.TemporaryDirectory() as folder:
         path = write_workbook(
             Path(folder) / "in.xlsx",
             {
-                "Customers": _grid(customers, CUSTOMER_COLUMNS),
+                "Customers": _grid(customers, columns),
                 "Reps": _grid(reps, REP_COLUMNS),
             },
         )
@@ -336,3 +338,97 @@ def test_every_row_has_a_reason(data: tuple[list[dict[str, Any]], list[dict[str,
         .isin(["no_territory", "no_other_rep", "no_industry", "no_level", "no_capacity"])
         .all()
     )
+
+
+# --- duplicates (撞单) ---------------------------------------------------------------------------
+
+# Spellings of the same company and of the same phone, by what they mean (not by the tool's keys).
+SAME_NAME = {
+    "huaxin": ["上海华信科技有限公司", "上海华信科技", "上海 华信科技股份有限公司"],
+    "acme": ["Acme Co., Ltd.", "ACME Inc.", "acme"],
+    "delta": ["Delta LLC", "ＤＥＬＴＡ"],
+    "huarun": ["华润集团", "华润"],
+    "omega": ["Omega Ltd.", "OMEGA Limited", "omega"],
+    "sigma": ["Sigma GmbH", "SIGMA"],
+}
+SAME_PHONE = {
+    "p1": ["13812345678", "+86 138-1234-5678", "0086 138 1234 5678"],
+    "p2": ["13900000001", "139-0000-0001"],
+    "p3": ["021-6123 4567", "02161234567"],
+}
+
+
+@st.composite
+def duplicate_workbooks(
+    draw: st.DrawFn,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[set[str]]]:
+    """The generated workbooks with some customers renamed to shared companies and given shared
+    phones; per customer, the identity tokens that make it the same customer as others."""
+    customers, reps = draw(workbooks())
+    tokens = []
+    for customer in customers:
+        mine = set()
+        company = draw(st.sampled_from([None, None, *SAME_NAME]))
+        if company is not None:
+            customer["customer"] = draw(st.sampled_from(SAME_NAME[company]))
+            mine.add("name:" + company)
+        phone = draw(st.sampled_from([None, None, None, None, *SAME_PHONE]))
+        customer["phone"] = None if phone is None else draw(st.sampled_from(SAME_PHONE[phone]))
+        if phone is not None:
+            mine.add("phone:" + phone)
+        if mine and draw(st.booleans()):  # unowned records: groups nobody claims
+            customer["owner"] = None
+        tokens.append(mine)
+    return customers, reps, tokens
+
+
+def same_customer_groups(tokens: list[set[str]]) -> list[set[int]]:
+    """Positions that share a token, transitively (a plain fixpoint over the few rows)."""
+    groups: list[tuple[set[int], set[str]]] = []
+    for position, mine in enumerate(tokens):
+        rows, keys = {position}, set(mine)
+        for other in [g for g in groups if g[1] & keys]:
+            groups.remove(other)
+            rows |= other[0]
+            keys |= other[1]
+        groups.append((rows, keys))
+    return [rows for rows, _ in groups]
+
+
+@settings(max_examples=50, deadline=None)
+@given(duplicate_workbooks())
+def test_no_open_duplicate_group_is_split(
+    data: tuple[list[dict[str, Any]], list[dict[str, Any]], list[set[str]]],
+) -> None:
+    customers, reps, tokens = data
+    valid = [i for i, c in enumerate(customers) if is_valid(c)]
+    (result,) = outcome((customers, reps), columns=[*CUSTOMER_COLUMNS, "phone"])
+    rows = by_id(result)
+    conflicted: set[int] = set()
+    groups = same_customer_groups([tokens[i] for i in valid])
+    for members in groups:
+        group = [customers[valid[i]] for i in members]
+        open_rows = [rows[c["customer_id"]] for c in group if c["stage"] not in CLOSED]
+        held_by = {None if blank(r["owner_id"]) else r["owner_id"] for r in open_rows}
+        assert len(held_by) <= 1, (group, open_rows)
+        claimants = set()
+        for customer in group:
+            owner = result.rep_of(customer["owner"])
+            if owner is None or not available(owner):
+                continue
+            if customer["stage"] in CLOSED or not is_stale(customer):
+                claimants.add(owner["rep_id"])
+        if len(claimants) > 1:
+            conflicted |= {2 + valid[i] for i in members}
+    conflicts = result.allocation.conflicts
+    assert set(conflicts["source_row"]) == conflicted
+    event("with a conflict" if conflicted else "without conflicts")
+    event(f"duplicate groups: {min(sum(len(g) > 1 for g in groups), 3)}")
+    # A duplicate group dealt by the strategy takes one capacity slot, however many rows it has.
+    placed = result.placed
+    dealt = placed[
+        placed["reason_code"].isin(FRESH_CODES)
+        & ~placed["reason"].str.contains("same customer as row", regex=False)
+    ]
+    for rep_id, count in dealt["owner_id"].value_counts().items():
+        assert count <= result.reps[rep_id]["capacity"], rep_id
