@@ -5,17 +5,20 @@ No I/O and no clock: time comes from ``as_of``. DataFrames in, a new :class:`All
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from .conversion import ConversionTable, conversion_rates
 from .duplicates import follow_units, resolve_duplicates
-from .eligibility import available_reps, eligibility
+from .eligibility import Eligibility, available_reps, eligibility
 from .errors import InternalError
 from .explain import conflict_decisions, explain
 from .model import Allocation, Inputs, RunInfo
 from .pool import POOL_STATUSES, deadlines, pool_status, sla_hours
+from .rules import Rule, match_rules, rule_candidates
 from .scoring import score_customers
 from .settings import Settings
 from .strategies import AssignmentProblem, get_strategy
@@ -63,16 +66,65 @@ OUTPUT_COLUMNS = [*LEADING_COLUMNS, *INPUT_COLUMNS]
 
 
 def _classes(
-    pool: pd.DataFrame, excluded: np.ndarray
+    pool: pd.DataFrame, excluded: np.ndarray, rule: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Profile id and class id per pool row, and the profiles table; ``excluded`` holds the
-    comma-separated rep positions a row may not go to (``""``: none)."""
+    comma-separated rep positions a row may not go to (``""``: none), ``rule`` the routing rule
+    (-1: territory)."""
     keys = pool[_PROFILE].fillna("").astype(str)
     profile = keys.groupby(_PROFILE, sort=True).ngroup().to_numpy()
     profiles = pool[_PROFILE].iloc[np.unique(profile, return_index=True)[1]].reset_index(drop=True)
-    pairs = pd.DataFrame({"profile": profile, "excluded": excluded})
-    cls = pairs.groupby(["profile", "excluded"], sort=True).ngroup().to_numpy()
+    pairs = pd.DataFrame({"profile": profile, "excluded": excluded, "rule": rule})
+    cls = pairs.groupby(["profile", "excluded", "rule"], sort=True).ngroup().to_numpy()
     return profile, cls, profiles
+
+
+@dataclass(frozen=True)
+class _ClassInfo:
+    """What one class of identical candidates knows before the strategies run."""
+
+    candidates: np.ndarray
+    preferred: np.ndarray
+    cause: str
+    count: int
+    knows: int
+
+
+def _class_info(
+    p: int, ex: str, targets: np.ndarray | None, elig: Eligibility, allowed: np.ndarray,
+    match: str,
+) -> _ClassInfo:
+    """Candidates of one class and why none could be found. ``targets``: the reps a rule names
+    (replacing the territory test), None for territory allocation."""
+    keep = np.ones(len(elig.available), dtype=bool)
+    if ex:
+        keep[[int(pos) for pos in ex.split(",")]] = False
+    if targets is None:
+        covering = elig.territory[p] & elig.available
+        eligible = allowed[p]
+    else:
+        covering = targets & elig.available
+        eligible = covering & elig.level[p] & (elig.industry[p] if match == "required" else True)
+    present = covering & keep
+    reps_here = np.flatnonzero(eligible & keep)
+    knows = elig.industry[p, reps_here]
+    if not covering.any():
+        cause = "no_territory" if targets is None else "no_rule_rep"
+    elif not present.any():
+        cause = "no_other_rep" if targets is None else "no_rule_rep"
+    elif match == "required" and not (present & elig.industry[p]).any():
+        cause = "no_industry"
+    elif not len(reps_here):
+        cause = "no_level"
+    else:
+        cause = "no_capacity"
+    return _ClassInfo(
+        candidates=reps_here,
+        preferred=knows if match == "preferred" else np.ones(len(reps_here), dtype=bool),
+        cause=cause,
+        count=len(reps_here) if len(reps_here) else int(present.sum()),
+        knows=int(knows.sum()) if match == "preferred" else 0,
+    )
 
 
 def _assign_pool(
@@ -81,72 +133,90 @@ def _assign_pool(
     settings: Settings,
     as_of: datetime,
     open_load: np.ndarray,
+    rules: tuple[Rule, ...],
+    conversion: ConversionTable,
 ) -> pd.DataFrame:
-    """Owner position, deciding figure, candidate count and unassigned cause per pool row."""
+    """Owner position, deciding figure, strategy, rule, candidate count and unassigned cause per
+    pool row."""
     excluded = pool["dup_excluded"].to_numpy(dtype=object)
-    profile, cls, profiles = _classes(pool, excluded)
+    rule_of = match_rules(pool, rules)
+    profile, cls, profiles = _classes(pool, excluded, rule_of)
     elig = eligibility(profiles, reps, settings.eligibility, as_of)
     match = settings.eligibility.industry_match
     allowed = elig.candidates(match)
+    targets = [rule_candidates(rule, reps) for rule in rules]
 
     first = np.unique(cls, return_index=True)[1]
-    class_profile, class_excluded = profile[first], excluded[first]
-    candidates, preferred, causes, counts, preferred_counts = [], [], [], [], []
-    for p, ex in zip(class_profile.tolist(), class_excluded.tolist(), strict=True):
-        keep = np.ones(len(reps), dtype=bool)
-        if ex:
-            keep[[int(pos) for pos in ex.split(",")]] = False
-        covering = elig.territory[p] & elig.available
-        present = covering & keep
-        reps_here = np.flatnonzero(allowed[p] & keep)
-        candidates.append(reps_here)
-        knows = elig.industry[p, reps_here]
-        preferred.append(knows if match == "preferred" else np.ones(len(reps_here), dtype=bool))
-        counts.append(len(reps_here) if len(reps_here) else int(present.sum()))
-        preferred_counts.append(int(knows.sum()) if match == "preferred" else 0)
-        if not covering.any():
-            causes.append("no_territory")
-        elif not present.any():
-            causes.append("no_other_rep")
-        elif match == "required" and not (present & elig.industry[p]).any():
-            causes.append("no_industry")
-        elif not len(reps_here):
-            causes.append("no_level")
-        else:
-            causes.append("no_capacity")
+    infos = [
+        _ClassInfo(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), "pool_rule", 0, 0)
+        if r >= 0 and rules[r].target_kind == "pool"
+        else _class_info(p, ex, targets[r] if r >= 0 else None, elig, allowed, match)
+        for p, ex, r in zip(profile[first].tolist(), excluded[first].tolist(),
+                            rule_of[first].tolist(), strict=True)
+    ]
+    methods = [rules[r].method or settings.strategy if r >= 0 else settings.strategy
+               for r in rule_of[first].tolist()]
+    industries = profiles["industry"].map(conversion.column).fillna(-1).to_numpy(dtype=np.int64)
 
     order = np.lexsort((pool["customer_id"].astype(str).to_numpy(), -pool["score"].to_numpy()))
     capacity = np.where(elig.available, reps["capacity"].to_numpy(dtype=np.int64), 0)
-    problem = AssignmentProblem(
-        order=order,
-        customer_class=cls,
-        score=pool["score"].to_numpy(dtype=float),
-        class_candidates=tuple(candidates),
-        class_preferred=tuple(preferred),
-        capacity=capacity,
-        weight=reps["weight"].to_numpy(dtype=float),
-        balance=reps["points_balance"].to_numpy(dtype=float),
-        open_load=open_load,
-    )
-    result = get_strategy(settings.strategy).assign(problem)
-    if (np.bincount(result.rep[result.rep >= 0], minlength=len(reps)) > capacity).any():
-        raise InternalError("strategy exceeded a rep's capacity")
+    start_capacity = capacity.copy()
+    balance = reps["points_balance"].to_numpy(dtype=float)
+    load = open_load.astype(np.int64)
+    chosen = np.full(len(pool), -1, dtype=np.int64)
+    figure = np.full(len(pool), np.nan)
+    class_method = np.asarray(methods, dtype=object)
+    # Rules come first, in rule order; each strategy hands out its customers with the capacity,
+    # points and load the previous ones left.
+    for method in dict.fromkeys([*(r.method for r in rules if r.method), settings.strategy]):
+        segment = class_method[cls[order]] == method
+        if not segment.any():
+            continue
+        problem = AssignmentProblem(
+            order=order[segment],
+            customer_class=cls,
+            score=pool["score"].to_numpy(dtype=float),
+            class_candidates=tuple(i.candidates for i in infos),
+            class_preferred=tuple(i.preferred for i in infos),
+            capacity=capacity,
+            weight=reps["weight"].to_numpy(dtype=float),
+            balance=balance,
+            open_load=load,
+            class_industry=industries[profile[first]],
+            conversion=conversion.rate,
+            rep_conversion=conversion.rep_rate,
+        )
+        result = get_strategy(method).assign(problem)
+        took = order[segment][result.rep[order[segment]] >= 0]
+        chosen[took], figure[took] = result.rep[took], result.figure[took]
+        capacity = capacity - np.bincount(chosen[took], minlength=len(reps))
+        balance = balance + np.bincount(chosen[took], weights=pool["score"].to_numpy()[took],
+                                        minlength=len(reps))
+        load = load + np.bincount(chosen[took], minlength=len(reps))
+    if (np.bincount(chosen[chosen >= 0], minlength=len(reps)) > start_capacity).any():
+        raise InternalError("a strategy exceeded a rep's capacity")
+
     min_level = profiles["tier"].map(dict(settings.eligibility.min_level))
-    # Under "preferred", say so when industry rather than points decided among the candidates.
-    n_all, n_knows = np.asarray(counts)[cls], np.asarray(preferred_counts)[cls]
-    chosen = result.rep >= 0
+    # Under "preferred", say so when industry rather than the strategy decided.
+    n_all = np.asarray([i.count for i in infos])[cls]
+    n_knows = np.asarray([i.knows for i in infos])[cls]
+    given = chosen >= 0
     winner_knows = np.zeros(len(pool), dtype=bool)
-    winner_knows[chosen] = elig.industry[profile[chosen], result.rep[chosen]]
-    mixed = chosen & winner_knows & (n_knows > 0) & (n_knows < n_all)
-    pick = np.where(mixed, np.where(n_knows == 1, "only", "among"), "")
+    winner_knows[given] = elig.industry[profile[given], chosen[given]]
+    mixed = given & winner_knows & (n_knows > 0) & (n_knows < n_all)
+    names = np.asarray([r.name for r in rules] + [""], dtype=object)
+    labels = np.asarray([r.target_label for r in rules] + [""], dtype=object)
     return pd.DataFrame(
         {
-            "rep_pos": result.rep,
-            "figure": result.figure,
-            "industry_pick": pick,
+            "rep_pos": chosen,
+            "figure": figure,
+            "method": class_method[cls],
+            "rule_name": names[rule_of],
+            "rule_target": labels[rule_of],
+            "industry_pick": np.where(mixed, np.where(n_knows == 1, "only", "among"), ""),
             "n_preferred": n_knows,
             "n_candidates": n_all,
-            "cause": np.asarray(causes)[cls],
+            "cause": np.asarray([i.cause for i in infos])[cls],
             "min_level": min_level.to_numpy()[profile],
         },
         index=pool.index,
@@ -185,7 +255,10 @@ def allocate(
     rep_pos = np.where(held, rows["dup_pos"], owner_pos)
     keeping = rows["status"].eq("kept").to_numpy() | held
     open_load = np.bincount(rep_pos[keeping], minlength=len(reps))
-    decided = _assign_pool(rows[dealt], reps, settings, as_of, open_load)
+    conversion = conversion_rates(customers, reps)
+    decided = _assign_pool(
+        rows[dealt], reps, settings, as_of, open_load, inputs.rules, conversion
+    )
     decided = follow_units(decided, rows.loc[in_pool, "dup_unit"])
     rep_pos[in_pool.to_numpy()] = decided["rep_pos"].to_numpy()
     rows = rows.join(decided.drop(columns="rep_pos"))
@@ -207,6 +280,8 @@ def allocate(
         ),
         index=rows.index,
     )
+    routed = rows["rule_name"].fillna("").ne("") & rows["status"].eq("new")
+    code = code.where(~routed, "rule")
     code = code.where(has_rep | closed_no_owner, rows["cause"]).where(~held, rows["dup_code"])
     follower = in_pool & ~dealt
     code[follower] = code.reindex(rows.loc[follower, "dup_unit"]).to_numpy()

@@ -78,6 +78,47 @@ def conflict_decisions(rows: pd.DataFrame, *, lang: str, policy: str) -> pd.Seri
     return decision
 
 
+_FIGURES = {
+    "points": ("reason_points", "%.1f"),
+    "round_robin": ("reason_round_robin", "%d"),
+    "weighted": ("reason_weighted", "%g"),
+    "balanced": ("reason_balanced", "%.0f%%"),
+    "performance": ("reason_performance", "%.0f%%"),
+}
+"""Per strategy: its sentence and how its deciding figure is shown."""
+
+
+def _decided(
+    a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: pd.Series
+) -> None:
+    """Reasons of the customers a strategy handed out: the candidates and the figure that won
+    (the winner's points, turn, weight, load or expected conversion). Under a rule, the rule's
+    target stands where the territory would."""
+    area = area.where(a["rule_target"].fillna("").eq(""), a["rule_target"])
+    pick = a["industry_pick"].fillna("")
+    # When reps who know the industry went first, the figure decided only among them.
+    count = n.where(pick.ne("among"), _fmt(a["n_preferred"], "%d"))
+    for method, (key, pattern) in _FIGURES.items():
+        mask = a["method"].eq(method)
+        if not mask.any():
+            continue
+        m = a[mask]
+        value = m["figure"] * (100.0 if pattern.endswith("%%") else 1.0)
+        shown = _fmt(value, pattern)
+        if method == "round_robin":
+            shown = _fmt(m["figure"] + 1, pattern)
+        text = fill(lang, key, m.index, area=area[mask], n=count[mask], owner=m["owner"],
+                    points=shown, figure=shown, industry=m["industry"])
+        among = pick[mask].eq("among")
+        suffix = fill(lang, "suffix_industry_first", m.index, industry=m["industry"])
+        reason[m.index] = text.where(~among, text + suffix)
+    only = pick.eq("only")
+    if only.any():
+        o = a[only]
+        reason[o.index] = fill(lang, "reason_industry_only", o.index, area=area[only],
+                               n=n[only], owner=o["owner"], industry=o["industry"])
+
+
 def explain(
     rows: pd.DataFrame, *, lang: str, sla_hours: pd.Series, policy: str = "earliest"
 ) -> pd.Series:
@@ -129,38 +170,13 @@ def explain(
 
     assigned = rows["owner"].notna() & ~kept & ~closed & ~placed
     if assigned.any():
-        a = rows[assigned]
-        points = _fmt(a["figure"], "%.1f")
-        reason[assigned] = fill(
-            lang,
-            "reason_points",
-            a.index,
-            area=area[assigned],
-            n=n[assigned],
-            owner=a["owner"],
-            points=points,
-        )
-        pick = a["industry_pick"].fillna("")
-        for kind, key, count in (
-            ("only", "reason_industry_only", n[assigned]),
-            ("among", "reason_industry_points", _fmt(a["n_preferred"], "%d")),
-        ):
-            mask = pick.eq(kind)
-            if mask.any():
-                m = a[mask]
-                reason[m.index] = fill(
-                    lang,
-                    key,
-                    m.index,
-                    area=area[m.index],
-                    n=count[mask],
-                    owner=m["owner"],
-                    industry=m["industry"],
-                    points=points[mask],
-                )
+        _decided(rows[assigned], reason, lang, area[assigned], n[assigned])
 
     unassigned = rows["owner"].isna() & ~closed
-    for cause in ("no_territory", "no_other_rep", "no_industry", "no_level", "no_capacity"):
+    area = area.where(rows["rule_target"].fillna("").eq(""), rows["rule_target"])
+    causes = ("no_territory", "no_other_rep", "no_rule_rep", "no_industry", "no_level",
+              "no_capacity")
+    for cause in causes:
         mask = unassigned & code.eq(cause)
         if not mask.any():
             continue
@@ -176,6 +192,15 @@ def explain(
             level=level,
             tier=u["tier"],
         )
+
+    pooled = unassigned & code.eq("pool_rule")
+    if pooled.any():
+        reason[pooled] = fill(lang, "reason_pool_rule", rows.index[pooled],
+                              rule=rows.loc[pooled, "rule_name"])
+    ruled = rows["rule_name"].fillna("").ne("") & ~kept & ~closed & ~placed & ~pooled
+    if ruled.any():
+        prefix = fill(lang, "prefix_rule", rows.index[ruled], rule=rows.loc[ruled, "rule_name"])
+        reason[ruled] = prefix + reason[ruled]
 
     follows = rows["dup_unit"].to_numpy() != rows.index.to_numpy()
     follower = pd.Series(follows, index=rows.index) & ~kept & ~closed & ~placed

@@ -257,10 +257,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{area} {n} 名候选人中只有 {owner} 擅长“{industry}”",
         "{owner} is the only one of {n} candidates in {area} who knows {industry}",
     ),
-    "reason_industry_points": (
-        "{area} 擅长“{industry}”的 {n} 名候选人中积分最低（{owner} {points} 分）",
-        "lowest points among the {n} candidates in {area} who know {industry} "
-        "({owner}, {points} points)",
+    "reason_round_robin": (
+        "{area} {n} 名候选人轮流分配，轮到 {owner}",
+        "round robin among {n} candidates in {area}: {owner}'s turn",
+    ),
+    "reason_weighted": (
+        "{area} {n} 名候选人按权重轮流分配，轮到 {owner}（权重 {figure}）",
+        "weighted round robin among {n} candidates in {area}: {owner}'s turn (weight {figure})",
+    ),
+    "reason_balanced": (
+        "{area} {n} 名候选人中负载最低（{owner} {figure}）",
+        "lowest load among {n} candidates in {area} ({owner}, {figure})",
+    ),
+    "reason_performance": (
+        "{area} {n} 名候选人中“{industry}”预计转化率最高（{owner} {figure}）",
+        "highest expected conversion in {industry} among {n} candidates in {area} "
+        "({owner}, {figure})",
+    ),
+    "suffix_industry_first": (
+        "（擅长“{industry}”者优先）",
+        " (reps who know {industry} first)",
+    ),
+    "prefix_rule": ("规则“{rule}”：", "rule '{rule}': "),
+    "reason_pool_rule": (
+        "规则“{rule}”指定留在公海池",
+        "rule '{rule}' keeps it in the pool",
+    ),
+    "reason_no_rule_rep": (
+        "{area} 均不可分配（离职、休假或为原负责人），留在公海池",
+        "no one in {area} is available (left, away or the previous owner); stays in the pool",
+    ),
+    "unknown_rule_target": (
+        "{cell}：“分配给”的值“{value}”无法识别；请填写销售的工号或姓名、团队（团队:{teams}）、"
+        "级别（级别:主管）或“公海”",
+        "{cell}: assign_to '{value}' names no rep (id or name), team (team:…, teams: {teams}), "
+        "level (level:lead) or pool",
+    ),
+    "unknown_rule_team": (
+        "{cell}：团队“{value}”不在销售表中（现有团队：{teams}）",
+        "{cell}: team '{value}' is not in the Reps sheet (teams: {teams})",
+    ),
+    "unknown_rule_method": (
+        "{cell}：无法识别的分配方式“{value}”：{why}",
+        "{cell}: unknown method '{value}': {why}",
+    ),
+    "unknown_rule_region": (
+        "{cell}：区域“{value}”既不在客户数据中也不在任何销售的负责区域中（最接近的：{hint}）",
+        "{cell}: region '{value}' appears neither in the customers nor in any rep's territories "
+        "(closest: {hint})",
+    ),
+    "unknown_rule_intent": (
+        "{cell}：无法识别的意向“{value}”（可用：高/中/低、high/medium/low）",
+        "{cell}: unknown intent '{value}' (use high/medium/low or 高/中/低)",
+    ),
+    "unknown_rule_tier": (
+        "{cell}：无法识别的等级“{value}”（可用：A/B/C）",
+        "{cell}: unknown tier '{value}' (use A, B or C)",
+    ),
+    "rule_value_range": (
+        "{cell}：最高价值 {value} 必须大于最低价值 {low}",
+        "{cell}: max_value {value} must be greater than min_value {low}",
     ),
     "reason_no_other_rep": (
         "{area} 除原负责人外没有可接手的在职销售，留在公海池",

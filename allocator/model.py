@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import Issue
+
+if TYPE_CHECKING:
+    from .rules import Rule
 
 __all__ = ["Allocation", "Inputs", "RawSheet", "RawWorkbook", "RunInfo"]
 
@@ -56,8 +60,8 @@ class Inputs:
     """Typed customer rows (index = Excel row) that passed validation."""
     reps: pd.DataFrame
     """Typed reps, index = Excel row; ``rep_id`` unique."""
-    rules: pd.DataFrame
-    """Typed rules in evaluation order (may be empty)."""
+    rules: tuple[Rule, ...]
+    """Enabled routing rules of the Rules sheet, in evaluation order (may be empty)."""
     exceptions: pd.DataFrame
     """Customer rows with row-level errors: their input values plus ``issue_codes``/``issues``."""
     issues: tuple[Issue, ...]

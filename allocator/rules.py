@@ -49,7 +49,9 @@ class Rule:
     target_kind: str = "pool"
     """``rep``, ``team``, ``level`` or ``pool``."""
     target: str = ""
-    """rep_id, team name or level code."""
+    """rep_id, normalised team name or level code."""
+    target_label: str = ""
+    """How reasons name the target: the rep's name, the team or the level as written."""
     method: str | None = None
     """Strategy name for customers routed by this rule (None: the run's default)."""
     cap: int | None = None
@@ -77,24 +79,25 @@ def _strategy_name(method: str) -> str:
     return get_strategy(method).name
 
 
-def _target(text: str, reps: pd.DataFrame) -> tuple[str, str] | None:
+def _target(text: str, reps: pd.DataFrame) -> tuple[str, str, str] | None:
+    """(kind, key, label) of an ``assign_to`` cell, None when it names nothing known."""
     stripped = text.strip()
     if stripped.casefold() in _POOL_WORDS:
-        return "pool", ""
+        return "pool", "", stripped
     team = _TEAM.match(stripped)
     if team:
         key = name_key(team.group(2))
         teams = set(reps["team"].dropna().map(name_key))
-        return ("team", key) if key in teams else None
+        return ("team", key, team.group(2)) if key in teams else None
     level = _LEVEL.match(stripped)
     if level:
         code, bad = to_level(pd.Series([level.group(2)]))
-        return None if bad.iloc[0] else ("level", str(code.iloc[0]))
+        return None if bad.iloc[0] else ("level", str(code.iloc[0]), level.group(2))
     key = name_key(stripped)
     for column in ("rep_id", "name"):
-        found = reps.loc[reps[column].map(name_key).eq(key), "rep_id"]
+        found = reps.loc[reps[column].map(name_key).eq(key)]
         if len(found):
-            return "rep", str(found.iloc[0])
+            return "rep", str(found["rep_id"].iloc[0]), str(found["name"].iloc[0])
     return None
 
 
@@ -172,6 +175,7 @@ def parse_rules(
                     max_value=float(high) if pd.notna(high) else None,
                     target_kind=parsed[0],
                     target=parsed[1],
+                target_label=parsed[2],
                     method=method,
                     cap=int(cap) if pd.notna(cap) else None,
                 ),

@@ -19,6 +19,7 @@ from .headers import CUSTOMERS, REPS
 from .i18n import t
 from .identity import derive_customer_ids, name_key
 from .model import Inputs, RawSheet, RawWorkbook
+from .rules import parse_rules
 
 __all__ = ["validate"]
 
@@ -165,6 +166,8 @@ def validate(book: RawWorkbook, *, lang: str, as_of: datetime, strict: bool = Fa
     error_rows = sorted({i.row for i in customer_issues if i.severity == "error" and i.row})
     valid = customers.drop(index=error_rows)
     issues += _uncovered_regions(valid, reps, book.customers, lang, as_of)
+    rules, rule_issues = parse_rules(book.rules, reps=reps, customers=valid, lang=lang)
+    issues += rule_issues
     ordered = tuple(sorted(issues, key=_issue_order))
     fatal = [i for i in ordered if i.severity == "fatal"]
     if fatal:
@@ -174,7 +177,7 @@ def validate(book: RawWorkbook, *, lang: str, as_of: datetime, strict: bool = Fa
     return Inputs(
         customers=valid,
         reps=reps,
-        rules=pd.DataFrame(),
+        rules=rules,
         exceptions=_exceptions(book.customers, customers, customer_issues, error_rows),
         issues=ordered,
         customer_extras=book.customers.extras,
