@@ -91,7 +91,11 @@ class _ClassInfo:
 
 
 def _class_info(
-    p: int, ex: str, targets: np.ndarray | None, elig: Eligibility, allowed: np.ndarray,
+    p: int,
+    ex: str,
+    targets: np.ndarray | None,
+    elig: Eligibility,
+    allowed: np.ndarray,
     match: str,
 ) -> _ClassInfo:
     """Candidates of one class and why none could be found. ``targets``: the reps a rule names
@@ -151,11 +155,14 @@ def _assign_pool(
         _ClassInfo(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), "pool_rule", 0, 0)
         if r >= 0 and rules[r].target_kind == "pool"
         else _class_info(p, ex, targets[r] if r >= 0 else None, elig, allowed, match)
-        for p, ex, r in zip(profile[first].tolist(), excluded[first].tolist(),
-                            rule_of[first].tolist(), strict=True)
+        for p, ex, r in zip(
+            profile[first].tolist(), excluded[first].tolist(), rule_of[first].tolist(), strict=True
+        )
     ]
-    methods = [rules[r].method or settings.strategy if r >= 0 else settings.strategy
-               for r in rule_of[first].tolist()]
+    methods = [
+        rules[r].method or settings.strategy if r >= 0 else settings.strategy
+        for r in rule_of[first].tolist()
+    ]
     industries = profiles["industry"].map(conversion.column).fillna(-1).to_numpy(dtype=np.int64)
 
     order = np.lexsort((pool["customer_id"].astype(str).to_numpy(), -pool["score"].to_numpy()))
@@ -190,8 +197,9 @@ def _assign_pool(
         took = order[segment][result.rep[order[segment]] >= 0]
         chosen[took], figure[took] = result.rep[took], result.figure[took]
         capacity = capacity - np.bincount(chosen[took], minlength=len(reps))
-        balance = balance + np.bincount(chosen[took], weights=pool["score"].to_numpy()[took],
-                                        minlength=len(reps))
+        balance = balance + np.bincount(
+            chosen[took], weights=pool["score"].to_numpy()[took], minlength=len(reps)
+        )
         load = load + np.bincount(chosen[took], minlength=len(reps))
     if (np.bincount(chosen[chosen >= 0], minlength=len(reps)) > start_capacity).any():
         raise InternalError("a strategy exceeded a rep's capacity")
@@ -256,9 +264,7 @@ def allocate(
     keeping = rows["status"].eq("kept").to_numpy() | held
     open_load = np.bincount(rep_pos[keeping], minlength=len(reps))
     conversion = conversion_rates(customers, reps)
-    decided = _assign_pool(
-        rows[dealt], reps, settings, as_of, open_load, inputs.rules, conversion
-    )
+    decided = _assign_pool(rows[dealt], reps, settings, as_of, open_load, inputs.rules, conversion)
     decided = follow_units(decided, rows.loc[in_pool, "dup_unit"])
     rep_pos[in_pool.to_numpy()] = decided["rep_pos"].to_numpy()
     rows = rows.join(decided.drop(columns="rep_pos"))

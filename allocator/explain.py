@@ -88,9 +88,7 @@ _FIGURES = {
 """Per strategy: its sentence and how its deciding figure is shown."""
 
 
-def _decided(
-    a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: pd.Series
-) -> None:
+def _decided(a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: pd.Series) -> None:
     """Reasons of the customers a strategy handed out: the candidates and the figure that won
     (the winner's points, turn, weight, load or expected conversion). Under a rule, the rule's
     target stands where the territory would."""
@@ -107,16 +105,32 @@ def _decided(
         shown = _fmt(value, pattern)
         if method == "round_robin":
             shown = _fmt(m["figure"] + 1, pattern)
-        text = fill(lang, key, m.index, area=area[mask], n=count[mask], owner=m["owner"],
-                    points=shown, figure=shown, industry=m["industry"])
+        text = fill(
+            lang,
+            key,
+            m.index,
+            area=area[mask],
+            n=count[mask],
+            owner=m["owner"],
+            points=shown,
+            figure=shown,
+            industry=m["industry"],
+        )
         among = pick[mask].eq("among")
         suffix = fill(lang, "suffix_industry_first", m.index, industry=m["industry"])
         reason[m.index] = text.where(~among, text + suffix)
     only = pick.eq("only")
     if only.any():
         o = a[only]
-        reason[o.index] = fill(lang, "reason_industry_only", o.index, area=area[only],
-                               n=n[only], owner=o["owner"], industry=o["industry"])
+        reason[o.index] = fill(
+            lang,
+            "reason_industry_only",
+            o.index,
+            area=area[only],
+            n=n[only],
+            owner=o["owner"],
+            industry=o["industry"],
+        )
 
 
 def explain(
@@ -174,8 +188,14 @@ def explain(
 
     unassigned = rows["owner"].isna() & ~closed
     area = area.where(rows["rule_target"].fillna("").eq(""), rows["rule_target"])
-    causes = ("no_territory", "no_other_rep", "no_rule_rep", "no_industry", "no_level",
-              "no_capacity")
+    causes = (
+        "no_territory",
+        "no_other_rep",
+        "no_rule_rep",
+        "no_industry",
+        "no_level",
+        "no_capacity",
+    )
     for cause in causes:
         mask = unassigned & code.eq(cause)
         if not mask.any():
@@ -195,8 +215,9 @@ def explain(
 
     pooled = unassigned & code.eq("pool_rule")
     if pooled.any():
-        reason[pooled] = fill(lang, "reason_pool_rule", rows.index[pooled],
-                              rule=rows.loc[pooled, "rule_name"])
+        reason[pooled] = fill(
+            lang, "reason_pool_rule", rows.index[pooled], rule=rows.loc[pooled, "rule_name"]
+        )
     ruled = rows["rule_name"].fillna("").ne("") & ~kept & ~closed & ~placed & ~pooled
     if ruled.any():
         prefix = fill(lang, "prefix_rule", rows.index[ruled], rule=rows.loc[ruled, "rule_name"])

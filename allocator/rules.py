@@ -175,7 +175,7 @@ def parse_rules(
                     max_value=float(high) if pd.notna(high) else None,
                     target_kind=parsed[0],
                     target=parsed[1],
-                target_label=parsed[2],
+                    target_label=parsed[2],
                     method=method,
                     cap=int(cap) if pd.notna(cap) else None,
                 ),

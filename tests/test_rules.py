@@ -30,8 +30,12 @@ REPS = [
 ]  # fmt: skip
 
 
-def _prepared(make_workbook: MakeWorkbook, customers: list[dict[str, Any]],
-              rules: list[dict[str, Any]], lang: str = "en") -> Any:
+def _prepared(
+    make_workbook: MakeWorkbook,
+    customers: list[dict[str, Any]],
+    rules: list[dict[str, Any]],
+    lang: str = "en",
+) -> Any:
     path = make_workbook(customers, REPS, extra_sheets={"Rules": rules})
     return prepare(path, settings=Settings(), as_of=AS_OF, lang=lang)
 
@@ -53,7 +57,10 @@ def test_rules_are_parsed_in_order_with_targets(make_workbook: MakeWorkbook) -> 
     parsed = _prepared(make_workbook, [{"customer_id": "C1"}], rules).inputs.rules
     assert [r.name for r in parsed] == ["vip", "to team", "leads", "pool"]
     assert [(r.target_kind, r.target) for r in parsed] == [
-        ("rep", "S2"), ("team", "southteam"), ("level", "lead"), ("pool", ""),
+        ("rep", "S2"),
+        ("team", "southteam"),
+        ("level", "lead"),
+        ("pool", ""),
     ]
     assert parsed[0].method == "round_robin" and parsed[0].min_value == 100000
     assert parsed[2].cap == 2
@@ -90,8 +97,17 @@ def test_invalid_rule_message_in_chinese(make_workbook: MakeWorkbook) -> None:
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    base = {"region": "East", "province": None, "city": None, "industry": "Retail",
-            "source": None, "intent": "high", "tier": "B", "value": 10.0, "score": 50.0}
+    base = {
+        "region": "East",
+        "province": None,
+        "city": None,
+        "industry": "Retail",
+        "source": None,
+        "intent": "high",
+        "tier": "B",
+        "value": 10.0,
+        "score": 50.0,
+    }
     frame = pd.DataFrame([{**base, **row} for row in rows])
     frame["customer_id"] = [f"C{i}" for i in range(len(frame))]
     return frame
@@ -125,15 +141,23 @@ def test_cap_takes_the_best_scores_and_the_rest_fall_through() -> None:
 
 
 def test_region_criterion_matches_province_and_city() -> None:
-    customers = _frame([{"region": "华东", "province": "浙江省", "city": "杭州"},
-                        {"region": "华东", "province": "江苏", "city": "南京市"},
-                        {"region": "华南", "province": "广东", "city": "深圳"}])
+    customers = _frame(
+        [
+            {"region": "华东", "province": "浙江省", "city": "杭州"},
+            {"region": "华东", "province": "江苏", "city": "南京市"},
+            {"region": "华南", "province": "广东", "city": "深圳"},
+        ]
+    )
     rules = (Rule(row=2, name="zj", regions=("浙江", "南京"), target_kind="pool"),)
     assert match_rules(customers, rules).tolist() == [0, 0, -1]
 
 
-def _run(make_workbook: MakeWorkbook, customers: list[dict[str, Any]],
-         rules: list[dict[str, Any]], lang: str = "en") -> pd.DataFrame:
+def _run(
+    make_workbook: MakeWorkbook,
+    customers: list[dict[str, Any]],
+    rules: list[dict[str, Any]],
+    lang: str = "en",
+) -> pd.DataFrame:
     from allocator.allocate import allocate
 
     prepared = _prepared(make_workbook, customers, rules, lang)
@@ -145,26 +169,34 @@ def _run(make_workbook: MakeWorkbook, customers: list[dict[str, Any]],
 
 def test_rule_replaces_the_territory_test(make_workbook: MakeWorkbook) -> None:
     # Wang Fang covers only South, but the rule sends East retail customers to her team.
-    rows = _run(make_workbook, [{"customer_id": "C1", "industry": "Retail", "intent": "low"}],
-                [{"name": "retail to south", "industry": "Retail",
-                  "assign_to": "team:South Team"}])
+    rows = _run(
+        make_workbook,
+        [{"customer_id": "C1", "industry": "Retail", "intent": "low"}],
+        [{"name": "retail to south", "industry": "Retail", "assign_to": "team:South Team"}],
+    )
     assert rows.at["C1", "owner"] == "Wang Fang"
     assert rows.at["C1", "reason_code"] == "rule"
     assert "retail to south" in rows.at["C1", "reason"]
 
 
 def test_pool_rule_leaves_the_customer_unassigned(make_workbook: MakeWorkbook) -> None:
-    rows = _run(make_workbook, [{"customer_id": "C1", "intent": "low"}],
-                [{"name": "cold leads", "intent": "low", "assign_to": "pool"}], lang="zh")
+    rows = _run(
+        make_workbook,
+        [{"customer_id": "C1", "intent": "low"}],
+        [{"name": "cold leads", "intent": "low", "assign_to": "pool"}],
+        lang="zh",
+    )
     assert pd.isna(rows.at["C1", "owner"])
     assert rows.at["C1", "reason_code"] == "pool_rule"
     assert "cold leads" in rows.at["C1", "reason"]
 
 
 def test_rule_still_respects_level_for_tier_a(make_workbook: MakeWorkbook) -> None:
-    rows = _run(make_workbook,
-                [{"customer_id": "C1", "value": 5_000_000, "history": 900000, "intent": "high"}],
-                [{"name": "south", "assign_to": "team:South Team"}])
+    rows = _run(
+        make_workbook,
+        [{"customer_id": "C1", "value": 5_000_000, "history": 900000, "intent": "high"}],
+        [{"name": "south", "assign_to": "team:South Team"}],
+    )
     assert rows.at["C1", "tier"] == "A"
     assert pd.isna(rows.at["C1", "owner"])  # Wang Fang is junior
     assert rows.at["C1", "reason_code"] == "no_level"
@@ -172,8 +204,11 @@ def test_rule_still_respects_level_for_tier_a(make_workbook: MakeWorkbook) -> No
 
 def test_rule_method_overrides_the_default_strategy(make_workbook: MakeWorkbook) -> None:
     customers = [{"customer_id": f"C{i}", "value": 1000 * (i + 1)} for i in range(4)]
-    rows = _run(make_workbook, customers,
-                [{"name": "rr", "assign_to": "team:East Team", "method": "round_robin"}])
+    rows = _run(
+        make_workbook,
+        customers,
+        [{"name": "rr", "assign_to": "team:East Team", "method": "round_robin"}],
+    )
     owners = rows.loc[["C3", "C2", "C1", "C0"], "owner"].tolist()
     assert owners == ["Zhang Wei", "Li Na", "Zhang Wei", "Li Na"]
 
@@ -186,13 +221,16 @@ def test_rules_sample_gives_each_rule_its_owner() -> None:
     result = run(SAMPLES / "rules_zh.xlsx", settings=Settings(), as_of=AS_OF, dry_run=True)
     allocation = result.allocation
     rows = pd.concat([allocation.assignments, allocation.unassigned], ignore_index=True)
-    reps = pd.read_excel(SAMPLES / "rules_zh.xlsx", sheet_name="销售", header=1,
-                         engine="calamine")
+    reps = pd.read_excel(SAMPLES / "rules_zh.xlsx", sheet_name="销售", header=1, engine="calamine")
     leads = set(reps.loc[reps["级别"] == "主管", "姓名"])
     south = set(reps.loc[reps["团队"] == "华南组", "姓名"])
     routed = rows[rows["reason"].str.contains("规则“", regex=False)]
     assert set(routed["reason"].str.extract(r"规则“(.+?)”")[0]) >= {
-        "转介绍给主管", "医疗大客户", "华南物流", "低意向C级留公海"}
+        "转介绍给主管",
+        "医疗大客户",
+        "华南物流",
+        "低意向C级留公海",
+    }
     by_rule = routed.groupby(routed["reason"].str.extract(r"规则“(.+?)”")[0])
     for name, group in by_rule:
         owners = set(group["owner"].dropna())
