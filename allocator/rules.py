@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -185,8 +186,8 @@ def parse_rules(
     return ordered, collect.issues
 
 
-def _keys(series: pd.Series, key: object) -> pd.Series:
-    return series.map(key, na_action="ignore")  # type: ignore[arg-type]
+def _keys(series: pd.Series, key: Callable[[object], str]) -> pd.Series:
+    return series.map(key, na_action="ignore")
 
 
 def rule_mask(rule: Rule, customers: pd.DataFrame) -> np.ndarray:

@@ -179,16 +179,18 @@ def _readme(problems: list[Problem]) -> str:
 # exercises one kind of assign_to; tests/test_rules.py checks the owner each rule gives.
 RULES_ZH = pd.DataFrame(
     [
-        (1, "是", "转介绍给主管", None, None, "转介绍", None, None, None, None, "级别:主管", "绩效", None),
-        (2, "是", "医疗大客户", None, "医疗健康", None, None, None, 300000, None, "杨萍", None, 5),
-        (3, "是", "华南物流", "华南", "物流", None, None, None, None, None, "团队:华南组", "负载均衡",
-         None),
-        (4, "是", "低意向C级留公海", None, None, None, "低", "C", None, None, "公海", None, None),
-        (5, "否", "停用的规则", "华北", None, None, None, None, None, None, "刘丹", None, None),
+        {"序号": 1, "名称": "转介绍给主管", "来源": "转介绍", "分配给": "级别:主管",
+         "方式": "绩效"},
+        {"序号": 2, "名称": "医疗大客户", "行业": "医疗健康", "最低价值": 300000, "分配给": "杨萍",
+         "上限": 5},
+        {"序号": 3, "名称": "华南物流", "区域": "华南", "行业": "物流", "分配给": "团队:华南组",
+         "方式": "负载均衡"},
+        {"序号": 4, "名称": "低意向C级留公海", "意向": "低", "等级": "C", "分配给": "公海"},
+        {"序号": 5, "启用": "否", "名称": "停用的规则", "区域": "华北", "分配给": "刘丹"},
     ],
     columns=["序号", "启用", "名称", "区域", "行业", "来源", "意向", "等级", "最低价值", "最高价值",
              "分配给", "方式", "上限"],
-)  # fmt: skip
+).astype(object)  # fmt: skip
 
 
 def main() -> None:
