@@ -18,6 +18,7 @@ from .errors import InternalError
 from .explain import conflict_decisions, explain
 from .model import Allocation, Inputs, RunInfo
 from .pool import POOL_STATUSES, deadlines, pool_status, sla_hours
+from .referrals import referral_owner, take_referrals
 from .rules import Rule, match_rules, rule_candidates
 from .scoring import score_customers
 from .settings import Settings
@@ -170,8 +171,17 @@ def _assign_pool(
     start_capacity = capacity.copy()
     balance = reps["points_balance"].to_numpy(dtype=float)
     load = open_load.astype(np.int64)
-    chosen = np.full(len(pool), -1, dtype=np.int64)
     figure = np.full(len(pool), np.nan)
+    # Referrals first (§3.2), unless the row may not go back to a rep it was reclaimed from.
+    referable = np.where(pool["dup_excluded"].eq("").to_numpy(), pool["ref_pos"].to_numpy(), -1)
+    chosen = take_referrals(pool, referable, capacity)
+    referred = chosen >= 0
+    capacity = capacity - np.bincount(chosen[referred], minlength=len(reps))
+    balance = balance + np.bincount(
+        chosen[referred], weights=pool["score"].to_numpy()[referred], minlength=len(reps)
+    )
+    load = load + np.bincount(chosen[referred], minlength=len(reps))
+    order = order[~referred[order]]
     class_method = np.asarray(methods, dtype=object)
     # Rules come first, in rule order; each strategy hands out its customers with the capacity,
     # points and load the previous ones left.
@@ -218,9 +228,9 @@ def _assign_pool(
         {
             "rep_pos": chosen,
             "figure": figure,
-            "method": class_method[cls],
-            "rule_name": names[rule_of],
-            "rule_target": labels[rule_of],
+            "method": np.where(referred, "referral", class_method[cls]),
+            "rule_name": np.where(referred, "", names[rule_of]),
+            "rule_target": np.where(referred, "", labels[rule_of]),
             "industry_pick": np.where(mixed, np.where(n_knows == 1, "only", "among"), ""),
             "n_preferred": n_knows,
             "n_candidates": n_all,
@@ -263,6 +273,8 @@ def allocate(
     rep_pos = np.where(held, rows["dup_pos"], owner_pos)
     keeping = rows["status"].eq("kept").to_numpy() | held
     open_load = np.bincount(rep_pos[keeping], minlength=len(reps))
+    for column, values in referral_owner(rows, available).items():
+        rows[column] = values.to_numpy()
     conversion = conversion_rates(customers, reps)
     decided = _assign_pool(rows[dealt], reps, settings, as_of, open_load, inputs.rules, conversion)
     decided = follow_units(decided, rows.loc[in_pool, "dup_unit"])
@@ -288,6 +300,7 @@ def allocate(
     )
     routed = rows["rule_name"].fillna("").ne("") & rows["status"].eq("new")
     code = code.where(~routed, "rule")
+    code = code.where(~(rows["method"].eq("referral") & rows["status"].eq("new")), "referral")
     code = code.where(has_rep | closed_no_owner, rows["cause"]).where(~held, rows["dup_code"])
     follower = in_pool & ~dealt
     code[follower] = code.reindex(rows.loc[follower, "dup_unit"]).to_numpy()

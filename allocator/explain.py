@@ -119,7 +119,13 @@ def _decided(a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: 
         among = pick[mask].eq("among")
         suffix = fill(lang, "suffix_industry_first", m.index, industry=m["industry"])
         reason[m.index] = text.where(~among, text + suffix)
-    only = pick.eq("only")
+    referral = a["method"].eq("referral")
+    if referral.any():
+        r = a[referral]
+        reason[r.index] = fill(
+            lang, "reason_referral", r.index, row=_row(r["ref_row"]), owner=r["owner"]
+        )
+    only = pick.eq("only") & ~referral
     if only.any():
         o = a[only]
         reason[o.index] = fill(

@@ -278,6 +278,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "（擅长“{industry}”者优先）",
         " (reps who know {industry} first)",
     ),
+    "reason_referral": (
+        "由第 {row} 行的客户转介绍，归其负责人 {owner} 跟进",
+        "referred by the customer of row {row}, whose owner {owner} takes it",
+    ),
     "prefix_rule": ("规则“{rule}”：", "rule '{rule}': "),
     "reason_pool_rule": (
         "规则“{rule}”指定留在公海池",

@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import AS_OF, MakeWorkbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocator.cli import cli
 from allocator.errors import ValidationFailed
@@ -108,7 +111,7 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         "value": 10.0,
         "score": 50.0,
     }
-    frame = pd.DataFrame([{**base, **row} for row in rows])
+    frame = pd.DataFrame([{**base, **row} for row in rows], columns=list(base))
     frame["customer_id"] = [f"C{i}" for i in range(len(frame))]
     return frame
 
@@ -257,3 +260,63 @@ def test_validate_reports_rule_cells_on_the_cli(
     assert [(i["code"], i["cell"]) for i in json.loads(result.stdout)] == [
         ("unknown_rule_target", "Rules!A2")
     ]
+
+
+REGIONS, INDUSTRIES = ("East", "South", "North"), ("Retail", "Finance")
+
+
+@st.composite
+def _rules_and_customers(draw: st.DrawFn) -> tuple[tuple[Rule, ...], pd.DataFrame]:
+    rules = tuple(
+        Rule(
+            row=i + 2,
+            name=f"r{i}",
+            regions=tuple(draw(st.sets(st.sampled_from([r.casefold() for r in REGIONS])))),
+            industries=tuple(draw(st.sets(st.sampled_from([i.casefold() for i in INDUSTRIES])))),
+            intents=tuple(draw(st.sets(st.sampled_from(["high", "medium", "low"]), max_size=2))),
+            min_value=draw(st.none() | st.sampled_from([0.0, 50.0, 100.0])),
+            target_kind="pool",
+            cap=draw(st.none() | st.integers(0, 3)),
+        )
+        for i in range(draw(st.integers(0, 5)))
+    )
+    size = draw(st.integers(0, 25))
+    customers = _frame([
+        {
+            "region": draw(st.sampled_from(REGIONS)),
+            "industry": draw(st.sampled_from(INDUSTRIES)),
+            "intent": draw(st.sampled_from(["high", "medium", "low"])),
+            "value": draw(st.sampled_from([10.0, 60.0, 150.0])),
+            "score": draw(st.floats(0, 100, allow_nan=False)),
+        }
+        for _ in range(size)
+    ])  # fmt: skip
+    return rules, customers
+
+
+@settings(max_examples=150, deadline=None)
+@given(_rules_and_customers())
+def test_rule_order_and_caps_are_respected(data: tuple[tuple[Rule, ...], pd.DataFrame]) -> None:
+    from allocator.rules import rule_mask
+
+    rules, customers = data
+    chosen = match_rules(customers, rules)
+    masks = [rule_mask(rule, customers) for rule in rules]
+    priority = sorted(
+        range(len(customers)),
+        key=lambda i: (-customers["score"].iat[i], customers["customer_id"].iat[i]),
+    )
+    rank = {row: position for position, row in enumerate(priority)}
+    for row, rule in enumerate(chosen.tolist()):
+        if rule >= 0:
+            assert masks[rule][row], "a customer went to a rule it does not match"
+        for earlier in range(len(rules) if rule < 0 else rule):
+            if masks[earlier][row]:
+                # An earlier matching rule was passed over only because it was full of
+                # better-ranked customers.
+                taken = np.flatnonzero(chosen == earlier)
+                assert rules[earlier].cap is not None and len(taken) == rules[earlier].cap
+                assert all(rank[t] < rank[row] for t in taken)
+    for index, rule in enumerate(rules):
+        if rule.cap is not None:
+            assert (chosen == index).sum() <= rule.cap
