@@ -126,3 +126,25 @@ def make_workbook(tmp_path: Path) -> MakeWorkbook:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def allocate_file(path: Path, settings: Any = None, *, lang: str = "en") -> Any:
+    """read → validate → allocate one workbook at ``AS_OF`` (the core without any writing)."""
+    from allocator.allocate import allocate
+    from allocator.model import RunInfo
+    from allocator.schema import validate
+    from allocator.settings import Settings
+    from allocator.workbook import read_workbook
+
+    chosen = settings or Settings()
+    book = read_workbook(path, lang=lang)
+    inputs = validate(book, lang=lang, as_of=AS_OF)
+    info = RunInfo(
+        input_path=str(path),
+        input_sha256=book.sha256,
+        as_of=AS_OF,
+        strategy=chosen.strategy,
+        language=lang,
+        version="test",
+    )
+    return allocate(inputs, chosen, as_of=AS_OF, lang=lang, run=info)

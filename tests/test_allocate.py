@@ -10,14 +10,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, MakeWorkbook
+from conftest import AS_OF, MakeWorkbook, allocate_file
 
-from allocator.allocate import OUTPUT_COLUMNS, allocate, check_conservation
+from allocator.allocate import OUTPUT_COLUMNS, check_conservation
 from allocator.errors import InternalError
-from allocator.model import Allocation, RunInfo
-from allocator.schema import validate
+from allocator.model import Allocation
 from allocator.settings import PoolSettings, ScoringSettings, Settings
-from allocator.workbook import read_workbook
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -38,18 +36,7 @@ def run(
     settings: Settings = DEFAULTS,
     lang: str = "en",
 ) -> Allocation:
-    path = make_workbook(customers=customers, reps=reps)
-    book = read_workbook(path, lang=lang)
-    inputs = validate(book, lang=lang, as_of=AS_OF)
-    info = RunInfo(
-        input_path=str(path),
-        input_sha256=book.sha256,
-        as_of=AS_OF,
-        strategy=settings.strategy,
-        language=lang,
-        version="test",
-    )
-    return allocate(inputs, settings, as_of=AS_OF, lang=lang, run=info)
+    return allocate_file(make_workbook(customers=customers, reps=reps), settings, lang=lang)
 
 
 def rows(allocation: Allocation) -> pd.DataFrame:

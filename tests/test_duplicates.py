@@ -11,14 +11,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import AS_OF, MakeWorkbook
+from conftest import AS_OF, MakeWorkbook, allocate_file
 
-from allocator.allocate import allocate
-from allocator.model import Allocation, RunInfo
-from allocator.schema import validate
+from allocator.model import Allocation
 from allocator.settings import DuplicateSettings, PoolSettings, Settings
 from allocator.summary import CONFLICT_COLUMNS
-from allocator.workbook import read_workbook
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -38,18 +35,7 @@ def run(
 ) -> Allocation:
     chosen = settings or Settings()
     chosen = replace(chosen, duplicates=DuplicateSettings(conflict_policy=policy))
-    path = make_workbook(customers=customers, reps=reps)
-    book = read_workbook(path, lang=lang)
-    inputs = validate(book, lang=lang, as_of=AS_OF)
-    info = RunInfo(
-        input_path=str(path),
-        input_sha256=book.sha256,
-        as_of=AS_OF,
-        strategy=chosen.strategy,
-        language=lang,
-        version="test",
-    )
-    return allocate(inputs, chosen, as_of=AS_OF, lang=lang, run=info)
+    return allocate_file(make_workbook(customers=customers, reps=reps), chosen, lang=lang)
 
 
 def table(allocation: Allocation) -> pd.DataFrame:

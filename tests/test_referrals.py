@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from conftest import AS_OF, MakeWorkbook
-
-from allocator.allocate import allocate
-from allocator.model import RunInfo
-from allocator.pipeline import prepare
-from allocator.settings import Settings
+from conftest import AS_OF, MakeWorkbook, allocate_file
 
 REPS = [
     {"rep_id": "S1", "name": "Zhang Wei", "territories": "East", "capacity": 5},
@@ -28,10 +23,7 @@ def _rows(
     lang: str = "en",
     reps: list[dict[str, Any]] = REPS,
 ) -> pd.DataFrame:
-    path = make_workbook(customers, reps)
-    prepared = prepare(path, settings=Settings(), as_of=AS_OF, lang=lang)
-    info = RunInfo("in.xlsx", "0" * 64, AS_OF, "points", lang, "test")
-    allocation = allocate(prepared.inputs, Settings(), as_of=AS_OF, lang=lang, run=info)
+    allocation = allocate_file(make_workbook(customers, reps), lang=lang)
     return pd.concat([allocation.assignments, allocation.unassigned]).set_index("customer_id")
 
 
@@ -90,9 +82,6 @@ def test_referral_goes_before_a_rule(make_workbook: MakeWorkbook) -> None:
         REPS,
         extra_sheets={"Rules": [{"name": "all east", "region": "East", "assign_to": "Zhang Wei"}]},
     )
-    prepared = prepare(path, settings=Settings(), as_of=AS_OF, lang="en")
-    info = RunInfo("in.xlsx", "0" * 64, AS_OF, "points", "en", "test")
-    allocation = allocate(prepared.inputs, Settings(), as_of=AS_OF, lang="en", run=info)
-    rows = allocation.assignments.set_index("customer_id")
+    rows = allocate_file(path).assignments.set_index("customer_id")
     assert rows.at["C2", "owner"] == "Li Na"
     assert rows.at["C2", "reason_code"] == "referral"

@@ -10,13 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import AS_OF, MakeWorkbook
+from conftest import AS_OF, MakeWorkbook, allocate_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator.cli import cli
 from allocator.errors import ValidationFailed
-from allocator.model import RunInfo
 from allocator.pipeline import prepare
 from allocator.rules import Rule, match_rules
 from allocator.settings import Settings
@@ -161,11 +160,8 @@ def _run(
     rules: list[dict[str, Any]],
     lang: str = "en",
 ) -> pd.DataFrame:
-    from allocator.allocate import allocate
-
-    prepared = _prepared(make_workbook, customers, rules, lang)
-    info = RunInfo("in.xlsx", "0" * 64, AS_OF, "points", lang, "test")
-    allocation = allocate(prepared.inputs, Settings(), as_of=AS_OF, lang=lang, run=info)
+    path = make_workbook(customers, REPS, extra_sheets={"Rules": rules})
+    allocation = allocate_file(path, lang=lang)
     rows = pd.concat([allocation.assignments, allocation.unassigned])
     return rows.set_index("customer_id")
 
