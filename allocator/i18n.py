@@ -108,6 +108,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法读取 {path}：{why}",
         "cannot read {path}: {why}",
     ),
+    "lock_file": (
+        "{path} 是 Excel/WPS/LibreOffice 打开“{target}”时留下的锁定文件，不是工作簿；"
+        "请改用 {target}（如已关闭 Excel，可删除此锁定文件）",
+        "{path} is the lock file Excel/WPS/LibreOffice keeps while '{target}' is open, not a "
+        "workbook; use {target} instead (delete the lock file if Excel is closed)",
+    ),
     "unsupported_format": (
         "无法读取 {path}：不是 Excel 工作簿或 CSV 文件（{why}）",
         "cannot read {path}: not an Excel workbook or CSV file ({why})",

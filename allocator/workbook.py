@@ -22,6 +22,7 @@ from .errors import Issue, ValidationFailed, WorkbookError, cell_ref, column_let
 from .headers import CUSTOMERS, REPS, RULES, HeaderMatch, SheetSpec, detect_header, find_sheet
 from .i18n import t
 from .model import RawSheet, RawWorkbook
+from .safety import check_before_reading, lock_file_target
 
 __all__ = ["HEADER_SEARCH_ROWS", "read_workbook", "sniff_format"]
 
@@ -267,13 +268,19 @@ def read_workbook(
         raise WorkbookError(t(lang, "file_missing", path=path))
     if path.is_dir():
         raise WorkbookError(t(lang, "file_unreadable", path=path, why="it is a directory"))
+    locked = lock_file_target(path)
+    if locked is not None:
+        raise WorkbookError(t(lang, "lock_file", path=path, target=locked))
     try:
         kind = sniff_format(path)
+        refusal = check_before_reading(path, kind)
         sha = _sha256(path)
     except OSError as exc:
         raise WorkbookError(
             t(lang, "file_unreadable", path=path, why=exc.strerror or exc)
         ) from None
+    if refusal is not None:
+        raise WorkbookError(t(lang, "file_unreadable", path=path, why=refusal))
     mapping = column_mapping or {}
     issues: list[Issue] = []
     found: dict[str, RawSheet | None] = {}
