@@ -124,6 +124,26 @@ def _vocabulary_hint(code: str, lang: str) -> dict[str, str]:
     return {}
 
 
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _without_control_characters(raw: pd.Series, column: str, collect: Collector) -> pd.Series:
+    """Text with invisible control characters (pasted from other systems) removed, each cell
+    reported as a warning so nobody wonders why a name changed."""
+    text = raw[raw.map(type).isin([str])]
+    if text.empty:
+        return raw
+    dirty = text.str.contains(_CONTROL, regex=True)
+    if not dirty.any():
+        return raw
+    collect.cells(
+        "control_characters", dirty.reindex(raw.index, fill_value=False), column, severity="warning"
+    )
+    cleaned = raw.copy()
+    cleaned[dirty[dirty].index] = text[dirty].str.replace(_CONTROL, "", regex=True)
+    return cleaned
+
+
 def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataFrame:
     frame = sheet.frame
     typed: dict[str, pd.Series] = {}
@@ -136,7 +156,10 @@ def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataF
                 dtype=object if column.kind != "number" else "float64",
             )
             continue
-        values, bad = coerce(frame[column.name])
+        raw = frame[column.name]
+        if column.kind in ("text", "list"):
+            raw = _without_control_characters(raw, column.name, collect)
+        values, bad = coerce(raw)
         if code and bad.any():
             collect.cells(code, bad, column.name, **_vocabulary_hint(code, collect.lang))
         typed[column.name] = values

@@ -171,6 +171,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{cell}：“{column}”是未来的日期（{value}），请检查",
         "{cell}: '{column}' is in the future ({value}); please check",
     ),
+    "control_characters": (
+        "{cell}：“{column}”含有不可见的控制字符，已删除",
+        "{cell}: '{column}' contained invisible control characters; they were removed",
+    ),
     "unknown_intent": (
         "{cell}：无法识别的合作意向“{value}”（可用：高/中/低、high/medium/low、H/M/L）",
         "{cell}: unknown intent '{value}' (use high/medium/low, 高/中/低 or H/M/L)",

@@ -563,3 +563,11 @@ def test_validate_does_not_change_the_raw_workbook(make_workbook: MakeWorkbook) 
     before = book.customers.frame.copy()
     validate(book, lang="en", as_of=AS_OF)
     pd.testing.assert_frame_equal(book.customers.frame, before)
+
+
+def test_control_characters_are_removed_with_a_warning(make_workbook: MakeWorkbook) -> None:
+    path = make_workbook([{"customer_id": "C1", "customer": "Acme\x01 Ltd\x1f"}])
+    inputs = validate(read_workbook(path, lang="en"), lang="en", as_of=AS_OF)
+    assert inputs.customers.loc[2, "customer"] == "Acme Ltd"
+    (issue,) = [i for i in inputs.issues if i.code == "control_characters"]
+    assert (issue.severity, issue.cell) == ("warning", "Customers!B2")
