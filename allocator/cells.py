@@ -159,7 +159,10 @@ def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataF
         raw = frame[column.name]
         if column.kind in ("text", "list"):
             raw = _without_control_characters(raw, column.name, collect)
-        values, bad = coerce(raw)
+        if column.kind == "date" and sheet.date1904:
+            values, bad = to_date(raw, date1904=True)
+        else:
+            values, bad = coerce(raw)
         if code and bad.any():
             collect.cells(code, bad, column.name, **_vocabulary_hint(code, collect.lang))
         typed[column.name] = values

@@ -189,12 +189,14 @@ def to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
 _CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(.*)$")
 
 
-def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+def to_date(series: pd.Series, *, date1904: bool = False) -> tuple[pd.Series, pd.Series]:
     """Datetimes from Excel dates, Excel serial numbers, and text (ISO, ``2026/11/3``,
-    ``2026年11月3日``; ``11/3/2026`` reads month first unless the first number exceeds 12)."""
+    ``2026年11月3日``; ``11/3/2026`` reads month first unless the first number exceeds 12).
+    ``date1904``: serial numbers count from 1904-01-01 (old Mac workbooks)."""
     kinds = _types(series)
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     stamps = kinds.isin([datetime, pd.Timestamp, date])
@@ -204,9 +206,8 @@ def to_date(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if numbers.any():
         serial = series[numbers].astype(float)
         plausible = serial.between(1, 2_958_465)  # Excel's 9999-12-31
-        result[numbers] = (
-            _EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D")
-        ).dt.round("s")
+        epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
+        result[numbers] = (epoch + pd.to_timedelta(serial.where(plausible), unit="D")).dt.round("s")
     text = kinds.isin([str])
     if text.any():
         raw = series[text].str.strip().str.normalize("NFKC")

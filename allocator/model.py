@@ -33,6 +33,8 @@ class RawSheet:
     """Unknown columns carried through to the outputs, in input order."""
     headers: dict[str, str] = field(default_factory=dict)
     """Column name → the header text as the user wrote it (for messages)."""
+    date1904: bool = False
+    """The workbook counts date serial numbers from 1904 (old Mac Excel)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -218,7 +219,18 @@ def _locate(
     return match, ok
 
 
-def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch) -> RawSheet:
+def _uses_1904(path: Path) -> bool:
+    """Whether an xlsx counts dates from 1904 (``<workbookPr date1904="1">``). Formatted date
+    cells come right from the reader either way; bare serial numbers need the epoch."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            head = archive.read("xl/workbook.xml")[:4096]
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return False
+    return re.search(rb'date1904="(1|true)"', head) is not None
+
+
+def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch, date1904: bool = False) -> RawSheet:
     header_excel_row = match.row + 1
     body = grid.loc[grid.index > header_excel_row]
     columns: dict[str, int] = dict(match.columns)
@@ -245,6 +257,7 @@ def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch) -> RawSheet:
         column_index=columns,
         extras=tuple(extras),
         headers={name: str(header_cells[pos]).strip() for name, pos in columns.items()},
+        date1904=date1904,
     )
 
 
@@ -287,6 +300,7 @@ def read_workbook(
     detected_zh = 0
     detected = 0
 
+    date1904 = kind == "zip" and _uses_1904(path)
     if kind in ("zip", "ole"):
         source = _ExcelSource(path, lang)
         fmt = path.suffix.lower().lstrip(".") or ("xlsx" if kind == "zip" else "xls")
@@ -344,7 +358,7 @@ def read_workbook(
             continue
         if spec is CUSTOMERS:
             detected_zh, detected = match.chinese_headers, len(match.columns)
-        found[spec.name] = _sheet(grid, name, match) if ok else None
+        found[spec.name] = _sheet(grid, name, match, date1904) if ok else None
 
     fatal = [i for i in issues if i.severity == "fatal"]
     if fatal:

@@ -507,3 +507,26 @@ def test_input_file_is_not_modified(make_workbook: MakeWorkbook) -> None:
     book = read_workbook(path)
     assert path.read_bytes() == before
     assert book.sha256 == hashlib.sha256(before).hexdigest()
+
+
+def test_1904_workbook_serial_dates(tmp_path: Path) -> None:
+    import pandas as pd
+    import xlsxwriter
+
+    from allocator.schema import validate
+
+    path = tmp_path / "mac.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"date_1904": True})
+    customers = book.add_worksheet("Customers")
+    header = ["customer", "industry", "region", "value", "intent", "history", "created"]
+    customers.write_row(0, 0, header)
+    # 44000 days after 1904-01-01 is 2024-06-19; under the 1900 system it would be 2020-06-18.
+    customers.write_row(1, 0, ["Acme", "Retail", "East", 100, "high", 0, 44000])
+    reps = book.add_worksheet("Reps")
+    reps.write_row(0, 0, ["name", "territories", "capacity"])
+    reps.write_row(1, 0, ["Zhang Wei", "East", 3])
+    book.close()
+    raw = read_workbook(path, lang="en")
+    assert raw.customers.date1904
+    inputs = validate(raw, lang="en", as_of=datetime(2026, 11, 23))
+    assert inputs.customers.iloc[0]["created"] == pd.Timestamp("2024-06-19")
