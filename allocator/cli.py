@@ -352,3 +352,77 @@ def init(path: Path, force: bool) -> None:
     write_text_atomic(path, DEFAULT_TOML.encode("utf-8"))
     if not _quiet():
         click.echo(f"wrote {path}")
+
+
+PASSWORD_ENV = "ALLOCATOR_SMTP_PASSWORD"
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    required=True,
+    metavar="ADDR",
+    help="Recipient; repeat for several.",
+)
+@click.option(
+    "--smtp",
+    "smtp",
+    required=True,
+    metavar="HOST:PORT",
+    help="SMTP server (port defaults to 25, 587 with --starttls, 465 with --ssl).",
+)
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--ssl", "use_ssl", is_flag=True, help="Connect over TLS from the start.")
+@click.option(
+    "--user",
+    metavar="USER",
+    help=f"Log in as USER; the password comes from ${PASSWORD_ENV} or a hidden prompt.",
+)
+@click.option(
+    "--from", "sender", metavar="ADDR", help="Sender address (default: --user when an address)."
+)
+@_verbosity
+def send(
+    file: Path,
+    to: tuple[str, ...],
+    smtp: str,
+    starttls: bool,
+    use_ssl: bool,
+    user: str | None,
+    sender: str | None,
+) -> None:
+    """Send the report email FILE (report.eml from `allocator run`) over SMTP.
+
+    To and From are set and the draft marker removed; the password is never an argument.
+
+    \b
+    Example:
+        allocator send out/report.eml --to boss@example.com --smtp smtp.example.com:587 \\
+            --starttls --user me@example.com
+    """
+    import os
+
+    from .send import load_email, parse_smtp_address, prepare_message, send_email
+
+    if starttls and use_ssl:
+        raise click.UsageError("--starttls and --ssl exclude each other; pick one")
+    security = "ssl" if use_ssl else "starttls" if starttls else "plain"
+    try:
+        server = parse_smtp_address(smtp, security)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--smtp") from None
+    from_address = sender or (user if user and "@" in user else None)
+    if not from_address:
+        raise click.UsageError("no sender address: pass --from ADDR (or --user as an address)")
+    message = prepare_message(load_email(file), to=to, sender=from_address)
+    password = None
+    if user:
+        password = os.environ.get(PASSWORD_ENV) or click.prompt(
+            f"SMTP password for {user}", hide_input=True, err=True
+        )
+    recipients = send_email(message, server, user=user, password=password)
+    if not _quiet():
+        click.echo(f"sent {file} to {', '.join(recipients)} via {server}")

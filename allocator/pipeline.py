@@ -93,8 +93,9 @@ def run(
     progress: Progress = _quiet,
 ) -> RunResult:
     """Validate → allocate → render → write. Nothing is written until everything is computed."""
+    from .email import build_report_email, report_subject
     from .export import write_outputs
-    from .report import build_report_context, render_report
+    from .report import build_report_context, render_report, render_report_text
 
     prepared = prepare(
         path, settings=settings, as_of=as_of, lang=lang, strict=strict, progress=progress
@@ -112,7 +113,14 @@ def run(
     progress("allocate")
     allocation = allocate(prepared.inputs, settings, as_of=as_of, lang=prepared.lang, run=info)
     progress("report")
-    html = render_report(build_report_context(allocation, lang=prepared.lang), lang=prepared.lang)
+    context = build_report_context(allocation, lang=prepared.lang)
+    html = render_report(context, lang=prepared.lang)
+    eml = build_report_email(
+        html,
+        render_report_text(context, lang=prepared.lang),
+        subject=report_subject(context, as_of=as_of),
+        as_of=as_of,
+    )
     target = out_dir or default_out_dir(as_of)
     if dry_run:
         return RunResult(allocation=allocation, lang=prepared.lang, out_dir=target, written=())
@@ -122,7 +130,7 @@ def run(
         target,
         lang=prepared.lang,
         settings=settings.output,
-        extra_files={"report.html": html.encode("utf-8")},
+        extra_files={"report.html": html.encode("utf-8"), "report.eml": eml},
         force=force,
     )
     return RunResult(

@@ -9,10 +9,12 @@ layout only. Sections are listed in ``context["sections"]``; each is one partial
 from __future__ import annotations
 
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import css_inline
 import jinja2
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ __all__ = [
     "build_report_context",
     "make_environment",
     "render_report",
+    "render_report_text",
     "template_dir",
 ]
 
@@ -50,6 +53,13 @@ REP_COLUMNS = (
     "points_received", "points_balance_new", "tier_A", "tier_B", "tier_C", "overdue_count",
 )  # fmt: skip
 DASH = "—"
+# The plain-text rep table: (header text id, row key, totals key or "").
+TEXT_REP_COLUMNS = (
+    ("col_name", "name", ""), ("col_team", "team_text", ""),
+    ("col_received", "received_text", "received_text"), ("col_open", "open_text", "open_text"),
+    ("col_capacity_used", "capacity_used_text", ""),
+    ("col_value_new", "value_new_text", "value_new_text"), ("col_points", "points_text", ""),
+)  # fmt: skip
 
 
 def _fmt_int(series: pd.Series) -> pd.Series:
@@ -270,8 +280,103 @@ def _compact(html: str) -> str:
     return re.sub(r"\n[ \t]*(?:\n[ \t]*)*", "\n", html).strip() + "\n"
 
 
+_STYLE_ATTR = re.compile(r' style="([^"]*)"')
+_CLASS_ATTR = re.compile(r' class="[^"]*"')
+
+
+def _tidy_style(match: re.Match[str]) -> str:
+    # css-inline writes "prop: value;" pairs; the compact "prop:value" form saves bytes per cell.
+    # No value in the report contains ";" or a URL, so splitting on them is safe.
+    pairs = []
+    for declaration in match.group(1).split(";"):
+        prop, _, value = declaration.partition(":")
+        if prop.strip():
+            pairs.append(f"{prop.strip()}:{value.strip()}")
+    return f' style="{";".join(pairs)}"'
+
+
+def inline_styles(html: str) -> str:
+    """Move the ``<style>`` block into ``style=""`` attributes and drop it and every class.
+
+    Email clients strip or ignore ``<style>``, so only inline styles are safe. Remote stylesheets
+    are never fetched. The parser's implied ``<tbody>`` is dropped again (the template does not
+    write one, and it costs bytes in every table) and the doctype keeps its own line.
+    """
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+    inlined = inliner.inline(html)
+    inlined = _CLASS_ATTR.sub("", inlined)
+    inlined = _STYLE_ATTR.sub(_tidy_style, inlined)
+    inlined = inlined.replace("<tbody>", "").replace("</tbody>", "")
+    inlined = re.sub(r"^(<!DOCTYPE html>)(?=<html)", r"\1\n", inlined, flags=re.IGNORECASE)
+    inlined = re.sub(r"(<html[^>]*>)<head>", r"\1\n<head>", inlined, count=1)
+    return inlined.replace("</body></html>", "</body>\n</html>")
+
+
 def render_report(context: dict[str, Any], *, lang: str) -> str:
-    """Render ``report.html.j2`` for a context built by :func:`build_report_context`."""
+    """Render ``report.html.j2`` for a context built by :func:`build_report_context`.
+
+    The template writes its styles as classes in a ``<style>`` block; they are inlined here, so
+    the result has inline styles only (no ``<style>``, no ``class``), as email needs.
+    """
     if context.get("lang") != lang:
         raise ValueError(f"context was built for {context.get('lang')!r}, not {lang!r}")
-    return _compact(make_environment().get_template("report.html.j2").render(context))
+    html = make_environment().get_template("report.html.j2").render(context)
+    return _compact(inline_styles(html))
+
+
+def _display_width(text: str) -> int:
+    # CJK characters take two columns in a monospaced mail client; combining marks none.
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - _display_width(text))
+    return fill + text if right else text + fill
+
+
+def _aligned(rows: list[list[str]], right: tuple[bool, ...]) -> list[str]:
+    """Rows of cells as lines of text columns two spaces apart, numbers right-aligned."""
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(len(right))]
+    return [
+        "  ".join(_pad(cell, widths[i], right[i]) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+
+
+def _text_tables(context: dict[str, Any]) -> dict[str, list[str]]:
+    """Pre-aligned lines for the plain-text report: the count tiles and the rep table."""
+    text = context["text"]
+    tiles = [[tile["label"], tile["value_text"]] for tile in context["tiles"]]
+    figures = [[fig["label"], fig["value_text"]] for fig in context["fairness"]["figures"]]
+    header = [text[column] for column, _, _ in TEXT_REP_COLUMNS]
+    body = [[str(rep[key]) for _, key, _ in TEXT_REP_COLUMNS] for rep in context["reps"]]
+    footer = [text["total"]] + [
+        context["totals"][total] if total else "" for _, _, total in TEXT_REP_COLUMNS[1:]
+    ]
+    right = tuple(index > 1 for index in range(len(TEXT_REP_COLUMNS)))
+    rep_lines = _aligned([header, *body, footer], right) if body else []
+    if rep_lines:
+        rule = "-" * max(_display_width(line) for line in rep_lines)
+        rep_lines = [rep_lines[0], rule, *rep_lines[1:-1], rule, rep_lines[-1]]
+
+    def counted(rows: list[dict[str, Any]]) -> list[str]:
+        return _aligned([[r["label"], r["count_text"], r["share_text"]] for r in rows],
+                        (False, True, True)) if rows else []  # fmt: skip
+
+    return {
+        "tile_lines": _aligned(tiles, (False, True)),
+        "figure_lines": _aligned(figures, (False, True)),
+        "rep_lines": rep_lines,
+        "reason_lines": counted(context["unassigned_reasons"]),
+        "exception_lines": counted(context["exception_codes"]),
+    }
+
+
+def render_report_text(context: dict[str, Any], *, lang: str) -> str:
+    """The plain-text report (``report.txt.j2``): counts and the rep table as aligned text."""
+    if context.get("lang") != lang:
+        raise ValueError(f"context was built for {context.get('lang')!r}, not {lang!r}")
+    return make_environment().get_template("report.txt.j2").render(context, **_text_tables(context))

@@ -502,3 +502,36 @@ def test_golden_report(golden_lang: str) -> None:
             expected.splitlines(), html.splitlines(), "golden", "rendered", lineterm="", n=1
         )
         pytest.fail("report differs from the golden file:\n" + "\n".join(list(diff)[:60]))
+
+
+# --- styles and plain text -------------------------------------------------------------------
+
+
+def test_styles_are_written_as_classes_and_inlined() -> None:
+    source = (template_dir() / "report.html.j2").read_text(encoding="utf-8")
+    assert "<style>" in source and "style=" not in source
+    html = _golden_or_render("en")
+    assert 'class="' not in html and "<tbody>" not in html
+    assert '<body style="margin:0;padding:16px 0;background:#f2f4f7">' in html
+    assert '<th align="left" style="font-weight:bold;color:#ffffff;background:#12355b">' in html
+    # An alert tile takes the later, more specific rule's colour.
+    assert '<div style="font-size:20px;font-weight:bold;color:#c2410c">' in html
+
+
+def test_plain_text_report() -> None:
+    allocation = small_allocation()
+    zh = report.render_report_text(build_report_context(allocation, lang="zh"), lang="zh")
+    assert zh.startswith("客户分配周报 2026-11-23\n") and "数据完整率   97.5%" in zh
+    assert "  合计              20        96               3,500,000\n" in zh
+    with pytest.raises(ValueError, match="built for 'zh'"):
+        report.render_report_text(build_report_context(allocation, lang="zh"), lang="en")
+
+
+def test_plain_text_report_without_reps_or_problems() -> None:
+    allocation = small_allocation()
+    bare = Allocation(
+        **{**allocation.__dict__, "reps": pd.DataFrame(columns=REP_FIELDS),
+           "unassigned": pd.DataFrame(), "exceptions": pd.DataFrame()},
+    )  # fmt: skip
+    en = report.render_report_text(build_report_context(bare, lang="en"), lang="en")
+    assert "  No reps.\n" in en and en.count("  None\n") == 2

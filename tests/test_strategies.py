@@ -221,7 +221,14 @@ def test_empty_problem_and_no_mutation(name: str) -> None:
 
 
 def test_registry_names() -> None:
-    assert set(REGISTRY) == {"points", "round_robin", "weighted", "balanced", "performance"}
+    assert set(REGISTRY) == {
+        "points",
+        "round_robin",
+        "weighted",
+        "balanced",
+        "performance",
+        "optimal",
+    }
     assert all(get_strategy(name).name == name for name in REGISTRY)
     assert {alias: get_strategy(alias).name for alias in ALIASES} == ALIASES
     assert get_strategy(" Round-Robin ").name == "round_robin"
@@ -237,10 +244,8 @@ def test_typos_get_a_hint(typo: str, hint: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["optimal", "全局最优", "Optimal"])
-def test_optimal_is_not_available_yet(name: str) -> None:
-    with pytest.raises(SettingsError, match="not available yet in this version") as caught:
-        get_strategy(name)
-    assert "points" in str(caught.value)
+def test_optimal_by_any_name(name: str) -> None:
+    assert get_strategy(name).name == "optimal"
 
 
 RATES = [0.0, 0.2, 0.35, 0.5, 0.8]

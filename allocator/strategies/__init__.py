@@ -7,6 +7,7 @@ import difflib
 from ..errors import SettingsError
 from .balanced import BalancedStrategy
 from .base import AssignmentProblem, AssignmentResult, Strategy
+from .optimal import OptimalStrategy
 from .performance import PerformanceStrategy
 from .points import PointsStrategy
 from .round_robin import RoundRobinStrategy
@@ -27,6 +28,7 @@ REGISTRY: dict[str, Strategy] = {
     "points": PointsStrategy(),
     "balanced": BalancedStrategy(),
     "performance": PerformanceStrategy(),
+    "optimal": OptimalStrategy(),
 }
 
 ALIASES: dict[str, str] = {
@@ -39,11 +41,8 @@ ALIASES: dict[str, str] = {
     "均衡": "balanced",
     "绩效": "performance",
     "按绩效": "performance",
+    "全局最优": "optimal",
 }
-
-# Documented in SPEC §3.5 and accepted by the settings file, but not built yet: a clear refusal
-# beats "unknown strategy" for a name the user read in the docs.
-_NOT_YET: dict[str, str] = {"optimal": "optimal", "全局最优": "optimal"}
 
 
 def get_strategy(name: str) -> Strategy:
@@ -53,11 +52,6 @@ def get_strategy(name: str) -> Strategy:
     if key in REGISTRY:
         return REGISTRY[key]
     available = ", ".join(REGISTRY)
-    if key in _NOT_YET:
-        label = f"'{name.strip()}'" + ("" if key == _NOT_YET[key] else f" ({_NOT_YET[key]})")
-        raise SettingsError(
-            f"strategy {label} is not available yet in this version; choose one of: {available}"
-        )
     known = [*REGISTRY, *ALIASES]
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
