@@ -84,6 +84,7 @@ _FIGURES = {
     "weighted": ("reason_weighted", "%g"),
     "balanced": ("reason_balanced", "%.0f%%"),
     "performance": ("reason_performance", "%.0f%%"),
+    "optimal": ("reason_optimal", "%.0f%%"),
 }
 """Per strategy: its sentence and how its deciding figure is shown."""
 

@@ -284,6 +284,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "highest expected conversion in {industry} among {n} candidates in {area} "
         "({owner}, {figure})",
     ),
+    "reason_optimal": (
+        "{area} {n} 名候选人中按全周最优方案分配给 {owner}（“{industry}”预计转化率 {figure}）",
+        "whole-week optimum among {n} candidates in {area}: {owner} (expected conversion in "
+        "{industry} {figure})",
+    ),
     "suffix_industry_first": (
         "（擅长“{industry}”者优先）",
         " (reps who know {industry} first)",

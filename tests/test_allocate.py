@@ -16,6 +16,7 @@ from allocator.allocate import OUTPUT_COLUMNS, check_conservation
 from allocator.errors import InternalError
 from allocator.model import Allocation
 from allocator.settings import PoolSettings, ScoringSettings, Settings
+from allocator.strategies import REGISTRY
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -670,3 +671,14 @@ def test_preferred_winner_is_not_said_to_have_the_lowest_points(
     table = rows(run(make_workbook, [{"customer_id": "C1", "industry": "Retail"}], reps))
     assert table.at["C1", "owner"] == "Li Na"  # 50 points, Zhang Wei has 0
     assert "lowest points" not in table.at["C1", "reason"]
+
+
+@pytest.mark.parametrize("strategy", sorted(REGISTRY))
+def test_every_strategy_explains_its_assignments(
+    make_workbook: MakeWorkbook, strategy: str
+) -> None:
+    customers = [{"customer_id": f"C{i}", "value": 1000 * (i + 1)} for i in range(3)]
+    allocation = run(make_workbook, customers, settings=Settings(strategy=strategy))
+    reasons = allocation.assignments["reason"]
+    assert len(reasons) == 3
+    assert reasons.str.contains("Zhang Wei").all(), reasons.tolist()
