@@ -284,7 +284,8 @@ def validate_command(
         errors = sum(1 for i in issues if i.severity == "error")
         warnings = sum(1 for i in issues if i.severity == "warning")
         click.echo(f"{total} customer rows: {errors} errors, {warnings} warnings", err=True)
-    sys.exit(int(code)) if code else None
+    if code:
+        click.get_current_context().exit(int(code))
 
 
 @cli.command()
