@@ -410,3 +410,27 @@ def find_sheet(sheet_names: Sequence[str], spec: SheetSpec) -> str | None:
         if normalise_sheet_name(name) in wanted:
             return name
     return None
+
+
+def suggest_column(header: object, spec: SheetSpec) -> tuple[str, str] | None:
+    """(canonical name, closest known header) for an unknown header that looks like a typo of
+    one, e.g. ``客户名`` → (``customer``, ``客户名称``); None when nothing is close."""
+    import difflib
+
+    key = normalise_header(header)
+    if not key:
+        return None
+    table = _ALIASES[spec.name]
+    close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.75)
+    if not close:
+        return None
+    canonical = table[close[0]]
+    shown = next(
+        (
+            a
+            for a in (canonical, *spec.column(canonical).aliases)
+            if normalise_header(a) == close[0]
+        ),
+        canonical,
+    )
+    return canonical, shown

@@ -171,6 +171,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{cell}：“{column}”是未来的日期（{value}），请检查",
         "{cell}: '{column}' is in the future ({value}); please check",
     ),
+    "unknown_column": (
+        "{cell}：未识别的列“{value}”按原样保留；是否应为“{header}”？"
+        '可在 allocator.toml 的 [columns] 中写 {column} = "{value}"',
+        "{cell}: unknown column '{value}' is kept as is; did you mean '{header}'? "
+        'Map it in allocator.toml: [columns] {column} = "{value}"',
+    ),
     "control_characters": (
         "{cell}：“{column}”含有不可见的控制字符，已删除",
         "{cell}: '{column}' contained invisible control characters; they were removed",

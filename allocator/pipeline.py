@@ -67,7 +67,7 @@ def prepare(
 
     wanted = resolve_language(lang, settings, "auto")
     progress("read")
-    book = read_workbook(path, lang=wanted)
+    book = read_workbook(path, lang=wanted, column_mapping=settings.column_mapping())
     run_lang = resolve_language(lang, settings, book.language)
     progress("validate")
     inputs = validate(book, lang=run_lang, as_of=as_of, strict=strict)

@@ -133,6 +133,21 @@ class Settings:
     pool: PoolSettings = field(default_factory=PoolSettings)
     duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    columns: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    """Your own headers for canonical columns, e.g. ``{ customer = "客户全称" }``: for exports
+    whose headers no built-in alias knows."""
+
+    def column_mapping(self) -> dict[str, dict[str, str]]:
+        """``columns`` split per input sheet (a name like ``email`` applies to every sheet
+        that has it)."""
+        from .headers import SHEETS
+
+        return {
+            spec.name: {
+                k: v for k, v in self.columns.items() if k in {c.name for c in spec.columns}
+            }
+            for spec in SHEETS
+        }
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with top-level fields replaced (used for command-line options)."""
@@ -252,6 +267,14 @@ def _check_semantics(settings: Settings, problems: list[str]) -> None:
         problems.append("output.rep_sheets_max: must be >= 0")
     if settings.output.table_rows_max < 1:
         problems.append("output.table_rows_max: must be >= 1")
+    from .headers import SHEETS
+
+    canonical = sorted({c.name for spec in SHEETS for c in spec.columns})
+    for name in settings.columns:
+        if name not in canonical:
+            close = difflib.get_close_matches(name, canonical, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"columns.{name}: not a column of the input{hint}")
 
 
 def parse_settings(data: Mapping[str, Any], *, source: str = CONFIG_FILENAME) -> Settings:

@@ -58,6 +58,11 @@ exclude_previous_owner = true
 # who keeps a duplicate group claimed by several owners
 conflict_policy = "earliest"
 
+[columns]
+# 自定义表头：标准列名 = 你的表头 / your own headers: canonical column = your header, e.g.
+# customer = "客户全称"
+# value = "预估成交额（元）"
+
 [output]
 per_rep_workbooks = true  # 每位销售一个工作簿 / one workbook per rep
 mask_contacts = true      # 团队总表中隐藏电话邮箱 / mask phone and email in the team workbook

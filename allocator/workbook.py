@@ -20,7 +20,16 @@ import pandas as pd
 
 from .coerce import _is_type
 from .errors import Issue, ValidationFailed, WorkbookError, cell_ref, column_letter
-from .headers import CUSTOMERS, REPS, RULES, HeaderMatch, SheetSpec, detect_header, find_sheet
+from .headers import (
+    CUSTOMERS,
+    REPS,
+    RULES,
+    HeaderMatch,
+    SheetSpec,
+    detect_header,
+    find_sheet,
+    suggest_column,
+)
 from .i18n import t
 from .model import RawSheet, RawWorkbook
 from .safety import check_before_reading, lock_file_target
@@ -261,6 +270,38 @@ def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch, date1904: bool = 
     )
 
 
+def _column_hints(sheet: RawSheet, spec: SheetSpec, lang: str) -> list[Issue]:
+    """A warning for each unknown header that looks like a known one (a typo, an unusual
+    alias), saying how to map it with ``[columns]``."""
+    hints = []
+    for extra in sheet.extras:
+        suggestion = suggest_column(extra, spec)
+        if suggestion is None or suggestion[0] in sheet.column_index:
+            continue
+        cell = cell_ref(sheet.name, sheet.header_row, sheet.column_index[extra])
+        message = t(
+            lang,
+            "unknown_column",
+            cell=cell,
+            value=extra,
+            column=suggestion[0],
+            header=suggestion[1],
+        )
+        hints.append(
+            Issue(
+                "warning",
+                "unknown_column",
+                message,
+                sheet=sheet.name,
+                row=sheet.header_row,
+                column=extra,
+                cell=cell,
+                value=extra,
+            )
+        )
+    return hints
+
+
 def read_workbook(
     path: Path | str,
     *,
@@ -360,6 +401,10 @@ def read_workbook(
             detected_zh, detected = match.chinese_headers, len(match.columns)
         found[spec.name] = _sheet(grid, name, match, date1904) if ok else None
 
+    for spec in (CUSTOMERS, REPS, RULES):
+        sheet = found.get(spec.name)
+        if sheet is not None:
+            issues += _column_hints(sheet, spec, lang)
     fatal = [i for i in issues if i.severity == "fatal"]
     if fatal:
         raise ValidationFailed(t(lang, "validation_fatal", count=len(fatal)), tuple(issues))

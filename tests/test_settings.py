@@ -337,3 +337,39 @@ def test_init_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert again.stderr == f"error: {target} already exists\npass --force to overwrite it\n"
     forced = runner.invoke(cli, ["init", "--path", str(target), "--force"])
     assert forced.exit_code == 0
+
+
+def test_columns_mapping_reads_an_unknown_export(tmp_path: Path) -> None:
+    from conftest import AS_OF, write_workbook
+
+    from allocator.pipeline import prepare
+
+    path = write_workbook(
+        tmp_path / "crm.xlsx",
+        {
+            "Customers": [
+                {
+                    "客户全称": "华信科技",
+                    "industry": "制造业",
+                    "region": "华东",
+                    "预估成交额": 1000,
+                    "intent": "高",
+                    "history": 0,
+                }
+            ],
+            "Reps": [{"name": "张伟", "territories": "华东", "capacity": 1}],
+        },
+    )
+    settings = parse_settings({"columns": {"customer": "客户全称", "value": "预估成交额"}})
+    assert settings.column_mapping()["Customers"] == {"customer": "客户全称", "value": "预估成交额"}
+    prepared = prepare(path, settings=settings, as_of=AS_OF)
+    assert prepared.inputs.customers.iloc[0][["customer", "value"]].tolist() == ["华信科技", 1000.0]
+
+
+def test_columns_mapping_rejects_unknown_canonical_names() -> None:
+    with pytest.raises(
+        SettingsError,
+        match=r"columns.custmer: not a column of the input "
+        r"\(did you mean 'customer'\?\)",
+    ):
+        parse_settings({"columns": {"custmer": "客户全称"}})

@@ -530,3 +530,12 @@ def test_1904_workbook_serial_dates(tmp_path: Path) -> None:
     assert raw.customers.date1904
     inputs = validate(raw, lang="en", as_of=datetime(2026, 11, 23))
     assert inputs.customers.iloc[0]["created"] == pd.Timestamp("2024-06-19")
+
+
+def test_unknown_header_close_to_a_known_one_gets_a_hint(make_workbook: MakeWorkbook) -> None:
+    path = make_workbook([{"customer_id": "C1", "联系电话号": "13812345678", "备注": "vip"}])
+    book = read_workbook(path, lang="en")
+    hints = [i for i in book.issues if i.code == "unknown_column"]
+    assert [(i.cell, i.value) for i in hints] == [("Customers!H1", "联系电话号")]
+    assert "did you mean '联系电话'?" in hints[0].message
+    assert '[columns] phone = "联系电话号"' in hints[0].message
