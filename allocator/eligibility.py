@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .coerce import LEVEL_RANK
+from .identity import name_key
 from .settings import EligibilitySettings
 
 __all__ = ["Eligibility", "available_reps", "eligibility", "place_key"]
@@ -31,8 +32,8 @@ def place_key(text: object) -> str:
     return _PLACE_SUFFIX.sub("", value) or value
 
 
-def industry_key(text: object) -> str:
-    return _SPACES.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
+industry_key = name_key
+"""Industries and sources compare like names: NFKC, casefold, no whitespace."""
 
 
 def available_reps(reps: pd.DataFrame, as_of: datetime) -> pd.Series:

@@ -79,14 +79,15 @@ def conflict_decisions(rows: pd.DataFrame, *, lang: str, policy: str) -> pd.Seri
 
 
 _FIGURES = {
-    "points": ("reason_points", "%.1f"),
-    "round_robin": ("reason_round_robin", "%d"),
-    "weighted": ("reason_weighted", "%g"),
-    "balanced": ("reason_balanced", "%.0f%%"),
-    "performance": ("reason_performance", "%.0f%%"),
-    "optimal": ("reason_optimal", "%.0f%%"),
+    "points": ("reason_points", "%.1f", 1.0, 0.0),
+    "round_robin": ("reason_round_robin", "%d", 1.0, 1.0),
+    "weighted": ("reason_weighted", "%g", 1.0, 0.0),
+    "balanced": ("reason_balanced", "%.0f%%", 100.0, 0.0),
+    "performance": ("reason_performance", "%.0f%%", 100.0, 0.0),
+    "optimal": ("reason_optimal", "%.0f%%", 100.0, 0.0),
 }
-"""Per strategy: its sentence and how its deciding figure is shown."""
+"""Per strategy: its sentence, and how its deciding figure is shown: ``pattern`` applied to
+``figure × scale + offset`` (rates as percentages, round robin's earlier count as the turn)."""
 
 
 def _decided(a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: pd.Series) -> None:
@@ -97,15 +98,12 @@ def _decided(a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: 
     pick = a["industry_pick"].fillna("")
     # When reps who know the industry went first, the figure decided only among them.
     count = n.where(pick.ne("among"), _fmt(a["n_preferred"], "%d"))
-    for method, (key, pattern) in _FIGURES.items():
+    for method, (key, pattern, scale, offset) in _FIGURES.items():
         mask = a["method"].eq(method)
         if not mask.any():
             continue
         m = a[mask]
-        value = m["figure"] * (100.0 if pattern.endswith("%%") else 1.0)
-        shown = _fmt(value, pattern)
-        if method == "round_robin":
-            shown = _fmt(m["figure"] + 1, pattern)
+        shown = _fmt(m["figure"] * scale + offset, pattern)
         text = fill(
             lang,
             key,
