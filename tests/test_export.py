@@ -528,14 +528,106 @@ def test_convert_missing_values_and_dates() -> None:
         pd.Series(["a", None], dtype=object),
         pd.Series([True, False]),
     ]
-    rows = convert(columns)
+    block = convert(columns)
+    rows = list(zip(*(c.values.tolist() for c in block.columns), strict=True))
     assert rows[0][:2] == (1.5, 3) and rows[1][0] is None
     assert rows[0][2] == "1899-06-01 00:00:00" and rows[1][2] is None
     assert rows[0][3] == pytest.approx(46328.375)
     assert rows[0][4:] == ("a", True) and rows[1][4] is None
+    assert [c.kind for c in block.columns] == [
+        "number",
+        "number",
+        "mixed",
+        "number",
+        "text",
+        "bool",
+    ]
 
 
 def test_garbage_collector_state_restored(tmp_path: Path) -> None:
     _write(tmp_path, "en")
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_rep_workbook_protected_except_status_and_notes(tmp_path: Path) -> None:
+    _write(tmp_path, "zh")
+    book = openpyxl.load_workbook(tmp_path / "out" / "reps" / "张伟.xlsx")
+    (sheet,) = book.worksheets
+    protection = sheet.protection
+    assert protection.sheet and not protection.password
+    # In OOXML a set flag forbids the action: filtering, sorting and resizing stay allowed.
+    assert not protection.autoFilter and not protection.sort and not protection.formatColumns
+    header = [c.value for c in sheet[1]]
+    letters = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(header)}
+    unlocked = {
+        h for h, col in letters.items() if not sheet.column_dimensions[col].protection.locked
+    }
+    assert unlocked == {"跟进结果", "备注"}
+    assert sheet["B2"].protection.locked  # written cells keep the default: locked
+    assert sheet.column_dimensions[letters["备注"]].width >= 40
+
+
+def test_print_setup(tmp_path: Path) -> None:
+    _, written = _write(tmp_path, "en")
+    rep = openpyxl.load_workbook(tmp_path / "out" / "reps" / "张伟.xlsx").worksheets[0]
+    manager = openpyxl.load_workbook(written[0])["Assignments"]
+    for sheet in (rep, manager):
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.oddFooter.center.text == "&P / &N"
+    assert rep.sheet_properties.pageSetUpPr.fitToPage and rep.page_setup.fitToHeight == 0
+    assert (
+        not manager.sheet_properties.pageSetUpPr
+        or not manager.sheet_properties.pageSetUpPr.fitToPage
+    )
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+86 138 0000 0000", "-5", "@SUM(A1)", INJECTION])
+def test_formula_like_text_gets_quote_prefix(tmp_path: Path, text: str) -> None:
+    allocation = make_allocation("en")
+    allocation.assignments.loc[104, "customer"] = text  # Li Na's, still open
+    write_outputs(allocation, tmp_path / "out", lang="en", settings=OutputSettings())
+    book = openpyxl.load_workbook(tmp_path / "out" / "assignments.xlsx")
+    sheet = book["Assignments"]
+    cell = sheet["B6"]
+    assert cell.value == text and cell.data_type == "s"
+    assert cell.quotePrefix
+    assert not sheet["B5"].quotePrefix  # ordinary names are left alone
+    rep = openpyxl.load_workbook(tmp_path / "out" / "reps" / "Li Na.xlsx").worksheets[0]
+    quoted = [c.value for c in rep["B"] if c.quotePrefix]
+    assert quoted == [text]
+
+
+def test_feed_skips_missing_cells_and_keeps_kinds(tmp_path: Path) -> None:
+    from allocator.export.feed import feed
+    from allocator.export.rows import convert
+
+    block = convert(
+        [
+            pd.Series(["a", None, "=x"], dtype=object),
+            pd.Series([1.5, np.nan, 3.0]),
+            pd.Series([True, False, True]),
+            pd.Series(["t", 7, None], dtype=object),
+        ]
+    )
+    path = tmp_path / "feed.xlsx"
+    from allocator.export.sheets import Formats, open_workbook
+
+    for constant_memory in (False, True):
+        workbook = open_workbook(path, constant_memory=constant_memory)
+        worksheet = workbook.add_worksheet("s")
+        formats = Formats(workbook)
+        for start, chunk in block.chunks():
+            feed(worksheet, chunk, start + 1, formats.quoted)
+        workbook.close()
+        rows = (
+            CalamineWorkbook.from_path(str(path))
+            .get_sheet_by_name("s")
+            .to_python(skip_empty_area=False)
+        )
+        assert rows[1:] == [["a", 1.5, True, "t"], ["", "", False, 7.0], ["=x", 3.0, True, ""]]
+        sheet = openpyxl.load_workbook(path)["s"]
+        assert sheet["A3"].value is None  # never written, not an empty string
+        assert sheet["A4"].quotePrefix and sheet["A4"].data_type == "s"

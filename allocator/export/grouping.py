@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rows import Rows
-
-__all__ = ["RowGroups", "group_by_owner", "row_array"]
+__all__ = ["RowGroups", "group_by_owner"]
 
 
 class RowGroups:
@@ -54,8 +52,3 @@ def group_by_owner(
         codes = np.where(keep, codes, -1)
     order = np.argsort(codes, kind="stable")
     return RowGroups(order, codes, len(reps))
-
-
-def row_array(rows: Rows) -> np.ndarray:
-    """Rows as a 1-d object array of tuples, so that ``rows[positions]`` takes them in C."""
-    return np.fromiter(iter(rows), dtype=object, count=len(rows))

@@ -14,11 +14,22 @@ from ..i18n import sheet_label
 from ..model import Allocation
 from ..settings import OutputSettings
 from .display import Columns, display_columns, unique_headers
-from .grouping import group_by_owner, row_array
+from .grouping import group_by_owner
 from .labels import label
 from .names import safe_sheet_name
+from .rows import Block
 from .run_sheet import run_columns
-from .sheets import Cell, Formats, Sheet, Total, close_workbook, open_workbook, prepare, write_sheet
+from .sheets import (
+    Cell,
+    Formats,
+    Sheet,
+    Total,
+    close_workbook,
+    open_workbook,
+    prepare,
+    print_setup,
+    write_sheet,
+)
 
 __all__ = ["fairness_rows", "rep_sheet_names", "write_manager_workbook"]
 
@@ -131,19 +142,14 @@ def write_manager_workbook(
     else:
         # Converted once; the Assignments sheet and every rep sheet take rows from this array.
         sheet = prepare(columns, headers, due_column="due_by")
-        rows = row_array(sheet.rows)
-        write_sheet(
-            sheets[labels["Assignments"]],
-            replace(sheet, rows=rows),
-            formats,
-            as_table=as_table,
-            as_of=as_of,
-        )
+        rows = sheet.rows
+        assert isinstance(rows, Block)  # prepared unchunked just above
+        write_sheet(sheets[labels["Assignments"]], sheet, formats, as_table=as_table, as_of=as_of)
         groups = group_by_owner(assignments, reps)
         back = label(lang, "back", summary=labels["Summary"])
         link = [[Cell(back, url=_internal(labels["Summary"]))]]
         for rep, name in enumerate(rep_sheets):
-            mine = rows[groups.positions[groups.slice(rep)]]
+            mine = rows.take(groups.positions[groups.slice(rep)])
             rep_sheet = replace(sheet, rows=mine, beside=link)
             write_sheet(sheets[name], rep_sheet, formats, as_table=as_table, as_of=as_of)
         del rows
@@ -163,4 +169,6 @@ def write_manager_workbook(
     write_sheet(
         sheets[labels["Run"]], prepare(run, unique_headers(lang, run)), formats, as_table=as_table
     )
+    for worksheet in sheets.values():
+        print_setup(worksheet)
     close_workbook(workbook, path)

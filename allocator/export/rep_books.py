@@ -15,9 +15,18 @@ from ..model import Allocation
 from ..settings import OutputSettings
 from .display import display_columns, unique_headers
 from .files import OutputSet, collect_garbage
-from .grouping import group_by_owner, row_array
+from .grouping import group_by_owner
 from .names import safe_file_name
-from .sheets import Formats, Sheet, close_workbook, open_workbook, prepare, write_sheet
+from .rows import Block
+from .sheets import (
+    Formats,
+    Sheet,
+    close_workbook,
+    open_workbook,
+    prepare,
+    print_setup,
+    write_sheet,
+)
 
 __all__ = ["REP_COLUMNS", "RepBook", "plan_rep_books", "write_rep_books"]
 
@@ -47,6 +56,19 @@ REP_COLUMNS = (
 )
 STAGES = ("new", "contacted", "qualified", "proposal", "negotiation", "won", "lost")
 CLOSED = ("won", "lost")
+EDITABLE = ("status", "notes")
+"""The columns a rep fills in; everything else is protected against accidental edits."""
+NOTES_WIDTH = 40.0
+PROTECTION = {
+    # No password: protection guards against slips, not against the rep. Filtering, sorting and
+    # resizing stay allowed so the rep can still work the list.
+    "autofilter": True,
+    "sort": True,
+    "format_columns": True,
+    "format_rows": True,
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+}
 REPS_DIR = "reps"
 
 
@@ -94,8 +116,13 @@ def plan_rep_books(allocation: Allocation, *, lang: str, settings: OutputSetting
         unique_headers(lang, columns),
         due_column="due_by",
         validation={REP_COLUMNS.index("status"): [t(lang, f"stage_{s}") for s in STAGES]},
+        editable=frozenset(REP_COLUMNS.index(c) for c in EDITABLE),
     )
-    rows = row_array(template.rows)
+    widths = list(template.widths)
+    widths[REP_COLUMNS.index("notes")] = NOTES_WIDTH  # room to write in, not fitted to blanks
+    template = replace(template, widths=widths)
+    rows = template.rows
+    assert isinstance(rows, Block)  # prepared unchunked just above
     taken: set[str] = set()
     books: list[RepBook] = []
     names = reps["name"].astype(str).tolist() if "name" in reps.columns else []
@@ -103,7 +130,7 @@ def plan_rep_books(allocation: Allocation, *, lang: str, settings: OutputSetting
         if size == 0:
             continue
         stem = safe_file_name(names[rep], taken)
-        sheet = replace(template, rows=rows[groups.slice(rep)])
+        sheet = replace(template, rows=rows.take(groups.slice(rep)))
         books.append(RepBook(rep=names[rep], path=Path(REPS_DIR) / f"{stem}.xlsx", sheet=sheet))
     return RepBooks(
         books=books,
@@ -129,4 +156,6 @@ def _write_book(book: RepBook, plan: RepBooks, outputs: OutputSet) -> None:
         workbook = open_workbook(temp, constant_memory=big, in_memory=not big)
         worksheet = workbook.add_worksheet(plan.sheet_name)
         write_sheet(worksheet, book.sheet, Formats(workbook), as_table=not big, as_of=plan.as_of)
+        worksheet.protect("", PROTECTION)
+        print_setup(worksheet, fit_width=True)
         close_workbook(workbook, target)

@@ -1,14 +1,13 @@
 """The one primitive every output sheet goes through: columns → a formatted Excel table.
 
-Rows arrive converted (:mod:`.rows`), so the only Python loop here is the ``write_row`` feed that
-XlsxWriter needs. A sheet is an Excel Table with a frozen header, per-column number formats and
-fitted widths; above ``table_rows_max`` rows (in ``constant_memory`` mode, where XlsxWriter
-refuses tables) it gets a bold header row and an autofilter instead.
+Rows arrive converted (:mod:`.rows`) and go into the sheet through :mod:`.feed`. A sheet is an
+Excel Table with a frozen header, per-column number formats and fitted widths; above
+``table_rows_max`` rows (in ``constant_memory`` mode, where XlsxWriter refuses tables) it gets a
+bold header row and an autofilter instead.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +22,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..errors import InternalError, OutputError
 from .display import DATETIME, Columns, number_format
-from .rows import ChunkedRows, Rows, column_width, convert, excel_serial_of
+from .feed import feed
+from .rows import LazyBlock, Rows, column_width, convert, excel_serial_of
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -34,6 +34,7 @@ __all__ = [
     "close_workbook",
     "open_workbook",
     "prepare",
+    "print_setup",
     "write_sheet",
 ]
 
@@ -94,6 +95,8 @@ class Sheet:
     """Column to colour against ``as_of``: past → red, within 24 h → amber."""
     validation: dict[int, list[str]] = field(default_factory=dict)
     """Dropdown lists by column position (the rep's ``status``)."""
+    editable: frozenset[int] = frozenset()
+    """Columns left unlocked when the sheet is protected (the rep's ``status`` and ``notes``)."""
 
 
 class Formats:
@@ -101,18 +104,22 @@ class Formats:
 
     def __init__(self, workbook: Workbook) -> None:
         self._workbook = workbook
-        self._cache: dict[tuple[str | None, bool], Any] = {}
+        self._cache: dict[tuple[str | None, bool, bool], Any] = {}
         self.link = workbook.add_format({"font_color": "#0563C1", "underline": 1})
+        # Text that starts like a formula (= + - @) stays text even when a user edits the cell.
+        self.quoted = workbook.add_format({"quote_prefix": True})
         self.red = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.amber = workbook.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
 
-    def get(self, num_format: str | None, bold: bool = False) -> Any:
-        """The format with ``num_format`` (None: General), optionally bold."""
-        key = (num_format, bold)
+    def get(self, num_format: str | None, bold: bool = False, unlocked: bool = False) -> Any:
+        """The format with ``num_format`` (None: General), optionally bold or unlocked."""
+        key = (num_format, bold, unlocked)
         if key not in self._cache:
             spec: dict[str, Any] = {"bold": True} if bold else {}
             if num_format:
                 spec["num_format"] = num_format
+            if unlocked:
+                spec["locked"] = False
             self._cache[key] = self._workbook.add_format(spec) if spec else None
         return self._cache[key]
 
@@ -146,7 +153,7 @@ def prepare(
     series = [columns[n] for n in names]
     formats = [number_format(n, s) for n, s in zip(names, series, strict=True)]
     widths = [column_width(h, s, f) for h, s, f in zip(headers, series, formats, strict=True)]
-    rows: Rows = ChunkedRows(series) if chunked else convert(series)
+    rows: Rows = LazyBlock(series) if chunked else convert(series)
     return Sheet(
         columns=names, headers=headers, formats=formats, widths=widths, rows=rows, **options
     )
@@ -169,7 +176,9 @@ def write_sheet(
         )
     last_col = max(n_cols - 1, 0)
     for col, (width, num_format) in enumerate(zip(sheet.widths, sheet.formats, strict=True)):
-        worksheet.set_column(col, col, width, formats.get(num_format))
+        worksheet.set_column(
+            col, col, width, formats.get(num_format, unlocked=col in sheet.editable)
+        )
     has_totals = bool(sheet.totals) and n_rows > 0
     if as_table:
         # An Excel table needs a data row: an empty sheet shows one blank row under the header.
@@ -214,11 +223,24 @@ def write_sheet(
             )
 
 
+def print_setup(worksheet: Worksheet, *, fit_width: bool = False) -> None:
+    """Printing as a careful analyst sets it up: A4 landscape, the header row repeated on every
+    page, page numbers in the footer, and (for the narrower rep lists) all columns on one page
+    width so no column lands on a page of its own."""
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.repeat_rows(0)
+    worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    worksheet.set_footer("&C&P / &N")
+    if fit_width:
+        worksheet.fit_to_pages(1, 0)
+
+
 def _table_column(sheet: Sheet, col: int, formats: Formats, has_totals: bool) -> dict[str, Any]:
     spec: dict[str, Any] = {"header": sheet.headers[col]}
     num_format = sheet.formats[col]
-    if num_format:
-        spec["format"] = formats.get(num_format)
+    if num_format or col in sheet.editable:
+        spec["format"] = formats.get(num_format, unlocked=col in sheet.editable)
     total = sheet.totals.get(col) if has_totals else None
     if total is None or total.value is None:
         return spec
@@ -246,20 +268,21 @@ def _write_body(worksheet: Worksheet, sheet: Sheet, formats: Formats, *, totals_
     """Data rows, then the totals row (without a table), then any cells beside left over.
 
     Everything goes strictly in row order: constant_memory mode flushes a row as soon as a later
-    one is written. Only rows with links or cells beside them take the slower path.
+    one is written. Only rows with links or cells beside them take the slower path, row by row.
     """
     n_rows, beside_col = len(sheet.rows), len(sheet.columns) + 1
-    rows = iter(sheet.rows)
-    write_row = worksheet.write_row
     slow = min(n_rows, max(len(sheet.beside) - 1, n_rows if sheet.urls else 0))
-    for r, row in enumerate(itertools.islice(rows, slow), start=1):
-        write_row(r, 0, row)
-        for col, urls in sheet.urls.items():
-            if urls[r - 1]:
-                worksheet.write_url(r, col, urls[r - 1], formats.link, string=str(row[col]))
-        _write_cells(worksheet, r, beside_col, sheet.beside[r : r + 1], formats)
-    for r, row in enumerate(rows, start=slow + 1):
-        write_row(r, 0, row)
+    for start, chunk in sheet.rows.chunks(0, slow):
+        for offset in range(len(chunk[0].values) if chunk else 0):
+            r = start + offset + 1
+            feed(worksheet, [c.take(slice(offset, offset + 1)) for c in chunk], r, formats.quoted)
+            for col, urls in sheet.urls.items():
+                if urls[r - 1]:
+                    text = str(chunk[col].values[offset])
+                    worksheet.write_url(r, col, urls[r - 1], formats.link, string=text)
+            _write_cells(worksheet, r, beside_col, sheet.beside[r : r + 1], formats)
+    for start, chunk in sheet.rows.chunks(slow):
+        feed(worksheet, chunk, start + 1, formats.quoted)
     if totals_row:
         _write_totals(worksheet, sheet, n_rows + 1, formats)
     _write_cells(worksheet, n_rows + 1, beside_col, sheet.beside[n_rows + 1 :], formats)
