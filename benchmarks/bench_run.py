@@ -2,15 +2,16 @@
 
 Usage::
 
-    python benchmarks/bench_run.py --sizes 10000,100000 --runs 3
+    python benchmarks/bench_run.py --sizes 10000,100000,1000000 --runs 3
 
 For each size it generates (once, cached in ``benchmarks/.cache``) a sample workbook with
 ``allocator sample``, then measures in fresh processes:
 
 - the floor F: read the customer sheet with python-calamine into pandas, and write the same rows
   once with XlsxWriter in constant_memory mode, row by row;
-- ``run``: the whole pipeline (read, validate, allocate, report, write), with per-stage times
-  and the peak RSS of the process.
+- ``run``: the whole pipeline, with per-stage times (read, validate, allocate, report, the manager
+  workbook, then the wait for the per-rep workbooks written meanwhile by a second process) and
+  the peak RSS of the main process and of that writer process.
 
 It prints the median of ``--runs`` runs of each and the ratio run / F.
 """
@@ -98,6 +99,15 @@ def child_run(path: Path) -> dict[str, float]:
     from allocator.settings import Settings
 
     marks: list[tuple[str, float]] = []
+
+    def progress(stage: str, fraction: float = 0.0) -> None:
+        now = time.perf_counter()
+        if stage == "write" and fraction >= 1.0:
+            # The manager workbook is done; what is left is waiting for the rep workbooks.
+            marks.append(("rep_wait", now))
+        elif not marks or marks[-1][0] != (stage if stage != "write" else "manager"):
+            marks.append((stage if stage != "write" else "manager", now))
+
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         run(
@@ -105,14 +115,16 @@ def child_run(path: Path) -> dict[str, float]:
             settings=Settings(),
             as_of=datetime.fromisoformat(AS_OF),
             out_dir=Path(tmp) / "out",
-            progress=lambda stage: marks.append((stage, time.perf_counter())),
+            progress=progress,
         )
         end = time.perf_counter()
     result: dict[str, float] = {"total": end - start}
     bounds = [*marks, ("end", end)]
     for (stage, at), (_, until) in itertools.pairwise(bounds):
-        result[stage] = until - at
+        result[stage] = result.get(stage, 0.0) + until - at
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The forked writer of the per-rep workbooks: the largest child's peak.
+    result["child_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return result
 
 
@@ -133,7 +145,7 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,7 +156,7 @@ def main() -> None:
         return
     print(
         f"{'customers':>10} {'reps':>5} {'F (s)':>8} {'run (s)':>8} {'run/F':>6} "
-        f"{'peak MiB':>9}  stages (median s)"
+        f"{'peak MiB':>9} {'writer MiB':>10}  stages (median s)"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         path = sample_path(size)
@@ -152,11 +164,14 @@ def main() -> None:
         runs = [measure("run", path) for _ in range(args.runs)]
         floor, run = median_of(floors), median_of(runs)
         stages = " ".join(
-            f"{k}={v:.2f}" for k, v in run.items() if k not in ("total", "peak_rss_mib")
+            f"{k}={v:.2f}"
+            for k, v in run.items()
+            if k not in ("total", "peak_rss_mib", "child_rss_mib")
         )
         print(
             f"{size:>10} {reps_for(size):>5} {floor['total']:>8.2f} {run['total']:>8.2f} "
-            f"{run['total'] / floor['total']:>6.2f} {run['peak_rss_mib']:>9.0f}  {stages}",
+            f"{run['total'] / floor['total']:>6.2f} {run['peak_rss_mib']:>9.0f} "
+            f"{run['child_rss_mib']:>10.0f}  {stages}",
             flush=True,
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..errors import OutputError
@@ -50,12 +50,14 @@ def write_outputs(
     extra_files: Mapping[str, bytes] = {},
     force: bool = False,
     parallel: bool | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> list[Path]:
     """Write ``assignments.xlsx``, ``reps/<rep>.xlsx`` and ``extra_files`` into ``out_dir``.
 
     ``extra_files`` maps relative names (``report.html``) to their bytes. An existing non-empty
     ``out_dir`` is refused unless ``force``. ``parallel`` writes the per-rep workbooks in a
-    second process (None: when there are enough rows and ``fork`` is available).
+    second process (None: when there are enough rows and ``fork`` is available). ``progress``
+    is told the fraction of the manager workbook written, the larger of the two jobs.
 
     Returns the written paths (manager workbook, rep workbooks, extra files). Raises
     :class:`OutputError` when a file cannot be written; files open in Excel are reported
@@ -77,7 +79,9 @@ def write_outputs(
         )
         try:
             with outputs.target(out_dir / MANAGER_WORKBOOK) as temp:
-                write_manager_workbook(allocation, temp, lang=lang, settings=settings)
+                write_manager_workbook(
+                    allocation, temp, lang=lang, settings=settings, progress=progress
+                )
             collect_garbage()
             if settings.per_rep_workbooks and child is None:
                 plan = plan_rep_books(allocation, lang=lang, settings=settings)

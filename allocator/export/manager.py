@@ -3,6 +3,7 @@ Exceptions, Conflicts, Changes and Run (SPEC §4)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,10 +111,43 @@ def _largest(allocation: Allocation) -> int:
     return max(len(frame) for frame in frames)
 
 
+class _Tally:
+    """Rows fed so far → the first half of the progress."""
+
+    def __init__(self, total: int, progress: Callable[[float], None] | None) -> None:
+        self._total = max(total, 1)
+        self._done = 0
+        self._progress = progress
+
+    def __call__(self, rows: int) -> None:
+        self._done += rows
+        if self._progress:
+            self._progress(0.5 * min(self._done / self._total, 1.0))
+
+
+def _rows_to_write(allocation: Allocation, rep_sheets: int) -> int:
+    frames = (
+        allocation.unassigned,
+        allocation.exceptions,
+        allocation.conflicts,
+        allocation.changes,
+    )
+    assigned = len(allocation.assignments) * (2 if rep_sheets else 1)
+    return assigned + sum(len(frame) for frame in frames)
+
+
 def write_manager_workbook(
-    allocation: Allocation, path: Path, *, lang: str, settings: OutputSettings
+    allocation: Allocation,
+    path: Path,
+    *,
+    lang: str,
+    settings: OutputSettings,
+    progress: Callable[[float], None] | None = None,
 ) -> None:
-    """Write the manager workbook to ``path`` (the caller renames it into place)."""
+    """Write the manager workbook to ``path`` (the caller renames it into place).
+
+    ``progress`` is told the fraction done: rows fed count for the first half, XlsxWriter's
+    assembling of the file on close for the rest."""
     labels = {name: sheet_label(lang, name) for name in FIXED_SHEETS}
     reps = allocation.reps.reset_index(drop=True)
     rep_sheets = rep_sheet_names(reps, lang, settings)
@@ -127,6 +161,7 @@ def write_manager_workbook(
     sheets = {name: workbook.add_worksheet(name) for name in names}
     as_of = allocation.run.as_of
     as_table = not big
+    tally = _Tally(_rows_to_write(allocation, len(rep_sheets)), progress)
 
     summary = _summary_sheet(reps, lang, rep_sheets)
     write_sheet(sheets[labels["Summary"]], summary, formats, as_table=as_table)
@@ -138,20 +173,36 @@ def write_manager_workbook(
     headers = unique_headers(lang, columns)
     if not rep_sheets:
         sheet = prepare(columns, headers, chunked=True, due_column="due_by")
-        write_sheet(sheets[labels["Assignments"]], sheet, formats, as_table=as_table, as_of=as_of)
+        write_sheet(
+            sheets[labels["Assignments"]],
+            sheet,
+            formats,
+            as_table=as_table,
+            as_of=as_of,
+            tally=tally,
+        )
     else:
         # Converted once; the Assignments sheet and every rep sheet take rows from this array.
         sheet = prepare(columns, headers, due_column="due_by")
         rows = sheet.rows
         assert isinstance(rows, Block)  # prepared unchunked just above
-        write_sheet(sheets[labels["Assignments"]], sheet, formats, as_table=as_table, as_of=as_of)
+        write_sheet(
+            sheets[labels["Assignments"]],
+            sheet,
+            formats,
+            as_table=as_table,
+            as_of=as_of,
+            tally=tally,
+        )
         groups = group_by_owner(assignments, reps)
         back = label(lang, "back", summary=labels["Summary"])
         link = [[Cell(back, url=_internal(labels["Summary"]))]]
         for rep, name in enumerate(rep_sheets):
             mine = rows.take(groups.positions[groups.slice(rep)])
             rep_sheet = replace(sheet, rows=mine, beside=link)
-            write_sheet(sheets[name], rep_sheet, formats, as_table=as_table, as_of=as_of)
+            write_sheet(
+                sheets[name], rep_sheet, formats, as_table=as_table, as_of=as_of, tally=tally
+            )
         del rows
 
     simple: list[tuple[str, pd.DataFrame, bool]] = [
@@ -163,7 +214,9 @@ def write_manager_workbook(
     for key, frame, translate in simple:
         cols = display_columns(frame, lang, mask=mask, translate=translate)
         sheet = prepare(cols, unique_headers(lang, cols), chunked=True, due_column="due_by")
-        write_sheet(sheets[labels[key]], sheet, formats, as_table=as_table, as_of=as_of)
+        write_sheet(
+            sheets[labels[key]], sheet, formats, as_table=as_table, as_of=as_of, tally=tally
+        )
 
     run = run_columns(allocation, lang)
     write_sheet(
@@ -172,3 +225,5 @@ def write_manager_workbook(
     for worksheet in sheets.values():
         print_setup(worksheet)
     close_workbook(workbook, path)
+    if progress:
+        progress(1.0)

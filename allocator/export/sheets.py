@@ -8,7 +8,7 @@ bold header row and an autofilter instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ __all__ = [
     "Cell",
     "Formats",
     "Sheet",
+    "Tally",
     "Total",
     "close_workbook",
     "open_workbook",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 EXCEL_MAX_ROWS = 1_048_576
+Tally = Callable[[int], None]
+"""Told how many more rows went into a sheet."""
 WORKBOOK_OPTIONS: dict[str, Any] = {
     # Text from the input stays text: `=HYPERLINK(…)`, `+86 138…` or `00123` are never a
     # formula, URL or number.
@@ -166,8 +169,11 @@ def write_sheet(
     *,
     as_table: bool,
     as_of: datetime | None = None,
+    tally: Tally | None = None,
 ) -> None:
-    """Write ``sheet`` from A1: header, rows, totals, links, cells beside, formats, filter."""
+    """Write ``sheet`` from A1: header, rows, totals, links, cells beside, formats, filter.
+
+    ``tally`` is told the number of rows after each chunk (for a progress bar)."""
     n_rows, n_cols = len(sheet.rows), len(sheet.columns)
     if n_rows + 2 > EXCEL_MAX_ROWS:
         raise OutputError(
@@ -202,7 +208,7 @@ def write_sheet(
     else:
         worksheet.write_row(0, 0, sheet.headers, formats.get(None, bold=True))
     _write_cells(worksheet, 0, n_cols + 1, sheet.beside[:1], formats)
-    _write_body(worksheet, sheet, formats, totals_row=has_totals and not as_table)
+    _write_body(worksheet, sheet, formats, totals_row=has_totals and not as_table, tally=tally)
     if not as_table:
         worksheet.autofilter(0, 0, max(n_rows, 1), last_col)
     worksheet.freeze_panes(1, 0)
@@ -264,7 +270,14 @@ def _write_cells(
                 worksheet.write(r, c, cell.value, fmt)
 
 
-def _write_body(worksheet: Worksheet, sheet: Sheet, formats: Formats, *, totals_row: bool) -> None:
+def _write_body(
+    worksheet: Worksheet,
+    sheet: Sheet,
+    formats: Formats,
+    *,
+    totals_row: bool,
+    tally: Tally | None = None,
+) -> None:
     """Data rows, then the totals row (without a table), then any cells beside left over.
 
     Everything goes strictly in row order: constant_memory mode flushes a row as soon as a later
@@ -281,8 +294,12 @@ def _write_body(worksheet: Worksheet, sheet: Sheet, formats: Formats, *, totals_
                     text = str(chunk[col].values[offset])
                     worksheet.write_url(r, col, urls[r - 1], formats.link, string=text)
             _write_cells(worksheet, r, beside_col, sheet.beside[r : r + 1], formats)
+    if tally and slow:
+        tally(slow)
     for start, chunk in sheet.rows.chunks(slow):
         feed(worksheet, chunk, start + 1, formats.quoted)
+        if tally and chunk:
+            tally(len(chunk[0].values))
     if totals_row:
         _write_totals(worksheet, sheet, n_rows + 1, formats)
     _write_cells(worksheet, n_rows + 1, beside_col, sheet.beside[n_rows + 1 :], formats)
