@@ -24,13 +24,18 @@ def referral_owner(rows: pd.DataFrame, available: np.ndarray) -> pd.DataFrame:
     if asked.any():
         rows_by_id = pd.Series(rows.index.to_numpy(), index=rows["customer_id"].astype(str))
         rows_by_id = rows_by_id[~rows_by_id.index.duplicated()]
-        names = company_keys(rows["customer"])
-        rows_by_name = pd.Series(rows.index.to_numpy(), index=names.to_numpy())
-        rows_by_name = rows_by_name[(rows_by_name.index != "") & ~rows_by_name.index.duplicated()]
         wanted = referred[asked].astype(str).str.strip()
         found = wanted.map(rows_by_id)
-        by_name = company_keys(wanted).map(rows_by_name)
-        found = found.fillna(by_name)
+        by_id = found.notna()
+        if not by_id.all():
+            # Names are normalised only when some referrer is not an id: it costs a pass over
+            # every customer's name.
+            names = company_keys(rows["customer"])
+            rows_by_name = pd.Series(rows.index.to_numpy(), index=names.to_numpy())
+            rows_by_name = rows_by_name[
+                (rows_by_name.index != "") & ~rows_by_name.index.duplicated()
+            ]
+            found[~by_id] = company_keys(wanted[~by_id]).map(rows_by_name)
         ref_row[asked] = found.fillna(-1).to_numpy(dtype=np.int64)
     ref_row[ref_row == rows.index.to_numpy()] = -1  # a customer cannot refer itself
     owner = rows["owner_pos"].to_numpy(dtype=np.int64)
