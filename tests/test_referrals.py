@@ -85,3 +85,21 @@ def test_referral_goes_before_a_rule(make_workbook: MakeWorkbook) -> None:
     rows = allocate_file(path).assignments.set_index("customer_id")
     assert rows.at["C2", "owner"] == "Li Na"
     assert rows.at["C2", "reason_code"] == "referral"
+
+
+def test_referrers_by_id_and_by_name_in_one_book(make_workbook: MakeWorkbook) -> None:
+    other = {"customer_id": "C9", "customer": "Blue Sky Ltd", "owner": "Zhang Wei",
+             "stage": "won", "region": "East"}  # fmt: skip
+    rows = _rows(
+        make_workbook,
+        [
+            REFERRER,
+            other,
+            {"customer_id": "C2", "referred_by": "C9", "region": "South"},
+            {"customer_id": "C3", "referred_by": "Huaxin Tech", "region": "East"},
+        ],
+    )
+    # Each goes against its territory: only the referral explains the owner.
+    assert rows.at["C2", "owner"] == "Zhang Wei"
+    assert rows.at["C3", "owner"] == "Li Na"
+    assert set(rows.loc[["C2", "C3"], "reason_code"]) == {"referral"}
