@@ -19,24 +19,28 @@ from typing import Any
 __all__ = ["build_report_email", "report_subject"]
 
 _SUBJECT = {
-    "zh": "客户分配周报 {year}年第{week}周（{scope}）",
-    "en": "Customer allocation report, week {week} {year} ({scope})",
+    ("run", "zh"): "客户分配周报 {year}年第{week}周（{scope}）",
+    ("run", "en"): "Customer allocation report, week {week} {year} ({scope})",
+    ("book", "zh"): "客户现状报告 {year}年第{week}周（{scope}）",
+    ("book", "en"): "Customer status report, week {week} {year} ({scope})",
 }
 
 
 def report_subject(context: dict[str, Any], *, as_of: datetime) -> str:
-    """The subject naming the ISO week of ``as_of`` and the team (or else the input file).
+    """The subject naming the report (weekly allocation or, for ``allocator report``, the
+    status of the book), the ISO week of ``as_of`` and the team (or else the input file).
 
     The team is named when every rep of the report is in the same one; a mixed or empty team
     column falls back to the input file name, which is what the manager knows the run by.
     """
     lang = context["lang"]
-    if lang not in _SUBJECT:
-        raise ValueError(f"unknown language {lang!r}")
+    template = _SUBJECT.get((context.get("mode", "run"), lang))
+    if template is None:
+        raise ValueError(f"unknown language {lang!r} or mode {context.get('mode')!r}")
     teams = {str(rep.get("team_text") or "").strip() for rep in context["reps"]}
     scope = teams.pop() if len(teams) == 1 and "" not in teams else context["input_name"]
     year, week, _ = as_of.isocalendar()
-    return _SUBJECT[lang].format(year=year, week=week, scope=scope)
+    return template.format(year=year, week=week, scope=scope)
 
 
 def build_report_email(html: str, text: str, *, subject: str, as_of: datetime) -> bytes:

@@ -2,8 +2,16 @@
 
 ``build_report_context`` turns an :class:`~allocator.model.Allocation` into plain Python data
 (numbers for tests and JSON, pre-formatted strings for the template), so the template decides
-layout only. Sections are listed in ``context["sections"]``; each is one partial under
-``templates/partials/``, which is how the later sections (conversion, follow-up) plug in.
+layout only. Two modes share it: ``run`` (the weekly allocation, SPEC §5) and ``book`` (the same
+report for the workbook as it stands, ``allocator report``; see :mod:`allocator.book`).
+
+Sections are listed in ``context["sections"]``; each is one partial under
+``templates/partials/`` that reads its own key of the context. To add a section: write a builder
+``(allocation, lang) -> dict | None`` (None: nothing to show, the section is left out; figures
+such as the optimal strategy's gain can come from ``allocation.stats``), list it in
+:data:`allocator.report_sections.SECTION_BUILDERS` and its name in :data:`SECTIONS` where it
+belongs, add the partial ``<name>.html.j2`` and its lines in :func:`_text_tables` /
+``report.txt.j2``.
 """
 
 from __future__ import annotations
@@ -19,12 +27,15 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from .fairness import RECEIVED, fairness
+from .fairness import RECEIVED, fairness, gini
 from .model import Allocation
+from .report_sections import DASH, SECTION_BUILDERS, conflicts_section, fmt_percent
 from .report_text import REPORT_TEXT, code_label, rt
 
 __all__ = [
     "BAR_MAX_PX",
+    "MODES",
+    "SECTIONS",
     "build_report_context",
     "make_environment",
     "render_report",
@@ -45,20 +56,41 @@ TILE_KEYS = (
     "customers_in", "assigned", "new", "kept", "reclaimed", "handover",
     "closed", "unassigned", "exceptions", "conflicts", "overdue", "completeness",
 )  # fmt: skip
+BOOK_STAT_KEYS = (
+    "customers_in", "open", "unowned", "to_reclaim", "to_handover", "closed", "won", "lost",
+    "exceptions", "conflicts", "reps", "reps_active", "overdue", "completeness",
+)  # fmt: skip
+BOOK_TILE_KEYS = (
+    "customers_in", "open", "unowned", "closed", "won", "lost", "to_reclaim", "to_handover",
+    "overdue", "exceptions", "conflicts", "completeness",
+)  # fmt: skip
+MODES = ("run", "book")
+SECTIONS = {
+    "run": ("week", "workload", "conversion", "follow_up", "problems"),
+    "book": ("week", "book_workload", "conversion", "follow_up", "problems"),
+}
+"""The report's sections in order, per mode; each name is a partial template."""
 # Tiles that deserve the manager's attention when not zero.
-ALERT_KEYS = frozenset({"unassigned", "exceptions", "conflicts", "overdue"})
+ALERT_KEYS = frozenset(
+    {"unassigned", "exceptions", "conflicts", "overdue", "unowned", "to_reclaim", "to_handover"}
+)
 REP_COLUMNS = (
     "rep_id", "name", "team", "level", "capacity", "new", "reclaimed", "handover", "kept",
     "open_total", "capacity_used", "value_new", "value_open", "points_before",
     "points_received", "points_balance_new", "tier_A", "tier_B", "tier_C", "overdue_count",
 )  # fmt: skip
-DASH = "—"
 # The plain-text rep table: (header text id, row key, totals key or "").
 TEXT_REP_COLUMNS = (
     ("col_name", "name", ""), ("col_team", "team_text", ""),
     ("col_received", "received_text", "received_text"), ("col_open", "open_text", "open_text"),
     ("col_capacity_used", "capacity_used_text", ""),
     ("col_value_new", "value_new_text", "value_new_text"), ("col_points", "points_text", ""),
+)  # fmt: skip
+TEXT_BOOK_REP_COLUMNS = (
+    ("col_name", "name", ""), ("col_team", "team_text", ""), ("col_open", "open_text", "open_text"),
+    ("col_overdue", "overdue_text", "overdue_text"),
+    ("col_value_open", "value_open_text", "value_open_text"),
+    ("col_points_balance", "points_text", ""),
 )  # fmt: skip
 
 
@@ -68,10 +100,6 @@ def _fmt_int(series: pd.Series) -> pd.Series:
 
 def _fmt_points(series: pd.Series) -> pd.Series:
     return series.map(lambda v: DASH if pd.isna(v) else f"{v:,.1f}")
-
-
-def _fmt_percent(fraction: float) -> str:
-    return f"{round(fraction * 100)}%"
 
 
 def _fmt_completeness(percent: float) -> str:
@@ -95,7 +123,7 @@ def _rep_rows(reps: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, str]]
             "received": received.astype(int),
             "received_text": _fmt_int(received),
             "open_text": _fmt_int(frame["open_total"]),
-            "capacity_used_text": used.map(_fmt_percent).where(has_capacity & used.notna(), DASH),
+            "capacity_used_text": used.map(fmt_percent).where(has_capacity & used.notna(), DASH),
             "value_new_text": _fmt_int(frame["value_new"]),
             "value_open_text": _fmt_int(frame["value_open"]),
             "points_text": _fmt_points(frame["points_balance_new"]),
@@ -127,7 +155,7 @@ def _counted(codes: pd.Series, total: int, lang: str, prefix: str) -> list[dict[
             "label": code_label(lang, prefix, str(code)),
             "count": int(count),
             "count_text": f"{int(count):,}",
-            "share_text": _fmt_percent(count / total) if total else DASH,
+            "share_text": fmt_percent(count / total) if total else DASH,
         }
         for code, count in counts.items()
     ]
@@ -157,23 +185,98 @@ def _input_name(path: str) -> str:
     return re.split(r"[\\/]", path)[-1]
 
 
-def build_report_context(allocation: Allocation, *, lang: str) -> dict[str, Any]:
+def _book_rep_rows(reps: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Rep rows of the book mode: open customers (bar relative to the largest book), overdue,
+    open value and points balance, sorted by name; plus the totals row."""
+    frame = reps.reindex(columns=list(REP_COLUMNS)).sort_values(["name", "rep_id"], kind="stable")
+    open_total = frame["open_total"].fillna(0).astype(float)
+    largest = float(open_total.max()) if len(frame) else 0.0
+    scale = open_total / largest if largest > 0 else open_total * 0.0
+    bar = (scale * BAR_MAX_PX).round().astype(int)
+    display = pd.DataFrame(
+        {
+            "team_text": frame["team"].fillna("").astype(str),
+            "open_text": _fmt_int(frame["open_total"]),
+            "overdue_text": _fmt_int(frame["overdue_count"]),
+            "value_open_text": _fmt_int(frame["value_open"]),
+            "points_text": _fmt_points(frame["points_balance_new"]),
+            "bar_px": bar,
+            "overdue_alert": frame["overdue_count"].fillna(0) > 0,
+        },
+        index=frame.index,
+    )
+    raw = frame.astype(object).where(frame.notna(), None)
+    rows = pd.concat([raw, display], axis=1).to_dict("records")
+    totals = {
+        "open_text": f"{round(open_total.sum()):,}",
+        "overdue_text": f"{round(frame['overdue_count'].fillna(0).sum()):,}",
+        "value_open_text": f"{round(frame['value_open'].fillna(0).sum()):,}",
+    }
+    return [{str(k): v for k, v in row.items()} for row in rows], totals
+
+
+def _book_fairness(reps: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """How evenly the open book is spread over the reps who could take customers this week."""
+    capacity = pd.to_numeric(reps["capacity"], errors="coerce").fillna(0)
+    counted = capacity.gt(0)
+    if "available" in reps.columns:
+        counted &= reps["available"].fillna(False).astype(bool)
+    open_total = pd.to_numeric(reps["open_total"], errors="coerce").fillna(0)[counted].to_numpy()
+    value = pd.to_numeric(reps["value_open"], errors="coerce").fillna(0)[counted].to_numpy()
+    ratio = (
+        float(open_total.max() / open_total.min())
+        if open_total.size and open_total.min() > 0
+        else None
+    )
+    figures = {
+        "gini_value_open": gini(value),
+        "gini_open": gini(open_total),
+    }
+    shown = [
+        {"key": key, "label": rt(lang, key), "value_text": f"{value:.2f}", "alert": False}
+        for key, value in figures.items()
+    ]
+    shown.append(
+        {
+            "key": "open_ratio",
+            "label": rt(lang, "open_ratio"),
+            "value_text": DASH if ratio is None else f"{ratio:.1f}×",
+            "alert": False,
+        }
+    )
+    return {**figures, "open_ratio": ratio, "figures": shown}
+
+
+def _stat_label(key: str, book: bool) -> str:
+    # The book has no "this week": its own wording where the run's would mislead.
+    own = f"stat_book_{key}"
+    return own if book and own in REPORT_TEXT else f"stat_{key}"
+
+
+def build_report_context(allocation: Allocation, *, lang: str, mode: str = "run") -> dict[str, Any]:
     """Everything the report template shows, as plain Python data; pure and deterministic.
 
-    Times come from ``allocation.run.as_of`` only, so the same allocation always gives the same
-    context (and the same HTML). Raises ``ValueError`` for an unknown language or missing stats.
+    ``mode`` is ``run`` for the weekly allocation or ``book`` for the workbook as it stands
+    (an allocation from :func:`allocator.book.book_state`, whose stats are
+    :data:`BOOK_STAT_KEYS`). Times come from ``allocation.run.as_of`` only, so the same
+    allocation always gives the same context (and the same HTML). Raises ``ValueError`` for an
+    unknown language or mode or missing stats.
     """
     if lang not in HTML_LANG:
         raise ValueError(f"unknown language {lang!r}")
+    if mode not in MODES:
+        raise ValueError(f"unknown report mode {mode!r}")
+    book = mode == "book"
+    stat_keys, tile_keys = (BOOK_STAT_KEYS, BOOK_TILE_KEYS) if book else (STAT_KEYS, TILE_KEYS)
     stats = allocation.stats
-    missing = [key for key in STAT_KEYS if key not in stats]
+    missing = [key for key in stat_keys if key not in stats]
     if missing:
         raise ValueError(f"allocation.stats lacks {', '.join(missing)}")
     run = allocation.run
     date = run.as_of.strftime("%Y-%m-%d")
     time = run.as_of.strftime("%Y-%m-%d %H:%M")
     counts: dict[str, int | float] = {
-        key: float(stats[key]) if key == "completeness" else int(stats[key]) for key in STAT_KEYS
+        key: float(stats[key]) if key == "completeness" else int(stats[key]) for key in stat_keys
     }
     counts_text = {
         key: _fmt_completeness(float(value)) if key == "completeness" else f"{value:,}"
@@ -182,14 +285,63 @@ def build_report_context(allocation: Allocation, *, lang: str) -> dict[str, Any]
     tiles = [
         {
             "key": key,
-            "label": rt(lang, f"stat_{key}"),
+            "label": rt(lang, _stat_label(key, book)),
             "value_text": counts_text[key],
             "alert": key in ALERT_KEYS and counts[key] > 0,
         }
-        for key in TILE_KEYS
+        for key in tile_keys
     ]
-    rows, totals = _rep_rows(allocation.reps)
-    measured = fairness(allocation.reps)
+    if book:
+        rows, totals = _book_rep_rows(allocation.reps)
+        fair = _book_fairness(allocation.reps, lang)
+    else:
+        rows, totals = _rep_rows(allocation.reps)
+        fair = _run_fairness(allocation.reps, lang)
+    strategy_label = code_label(lang, "strategy", run.strategy)
+    input_name = _input_name(run.input_path)
+    index = 0 if lang == "zh" else 1
+    title = rt(lang, "book_title" if book else "title", date=date)
+    context: dict[str, Any] = {
+        "lang": lang,
+        "mode": mode,
+        "html_lang": HTML_LANG[lang],
+        "text": {key: pair[index] for key, pair in REPORT_TEXT.items() if "{" not in pair[0]},
+        "title": title,
+        "as_of": time,
+        "generated_at": rt(lang, "generated_at", time=time),
+        "input_name": input_name,
+        "strategy": run.strategy,
+        "strategy_label": strategy_label,
+        "meta": [
+            rt(lang, "input_file", name=input_name),
+            rt(lang, "book_mode") if book else rt(lang, "strategy", strategy=strategy_label),
+            rt(lang, "generated_at", time=time),
+        ],
+        "week_title": rt(lang, "section_book" if book else "section_week"),
+        "summary": rt(lang, "book_summary" if book else "week_summary", **counts_text),
+        "counts": counts,
+        "tiles": tiles,
+        "reps": rows,
+        "totals": totals,
+        "bar_max_px": BAR_MAX_PX,
+        "fairness": fair,
+        # The book has no allocation decisions, hence no reasons for staying in the pool.
+        "unassigned_reasons": None if book else _unassigned_reasons(allocation.unassigned, lang),
+        "exception_codes": _exception_codes(allocation.exceptions, lang),
+        "conflicts": conflicts_section(allocation, lang, mode),
+        "footer": rt(lang, "footer", version=run.version, time=time),
+    }
+    for name, builder in SECTION_BUILDERS.items():
+        context[name] = builder(allocation, lang)
+    context["sections"] = [
+        name for name in SECTIONS[mode] if SECTION_BUILDERS.get(name) is None or context[name]
+    ]
+    return context
+
+
+def _run_fairness(reps: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Fairness of this run's hand-out (shared with the Summary sheet through fairness())."""
+    measured = fairness(reps)
     ratio = measured.load_ratio
     shown = {
         "gini_value": f"{measured.gini_value:.2f}",
@@ -199,7 +351,7 @@ def build_report_context(allocation: Allocation, *, lang: str) -> dict[str, Any]
         if measured.share_max is None
         else f"{measured.share_min:.2f}–{measured.share_max:.2f}",
     }
-    fair: dict[str, Any] = {
+    return {
         "gini_value": measured.gini_value,
         "gini_load": measured.gini_load,
         "load_ratio": ratio,
@@ -209,36 +361,6 @@ def build_report_context(allocation: Allocation, *, lang: str) -> dict[str, Any]
             {"key": key, "label": rt(lang, key), "value_text": text, "alert": False}
             for key, text in shown.items()
         ],
-    }
-    strategy_label = code_label(lang, "strategy", run.strategy)
-    input_name = _input_name(run.input_path)
-    index = 0 if lang == "zh" else 1
-    return {
-        "lang": lang,
-        "html_lang": HTML_LANG[lang],
-        "sections": ["week", "workload", "problems"],
-        "text": {key: pair[index] for key, pair in REPORT_TEXT.items() if "{" not in pair[0]},
-        "title": rt(lang, "title", date=date),
-        "as_of": time,
-        "generated_at": rt(lang, "generated_at", time=time),
-        "input_name": input_name,
-        "strategy": run.strategy,
-        "strategy_label": strategy_label,
-        "meta": [
-            rt(lang, "input_file", name=input_name),
-            rt(lang, "strategy", strategy=strategy_label),
-            rt(lang, "generated_at", time=time),
-        ],
-        "summary": rt(lang, "week_summary", **counts_text),
-        "counts": counts,
-        "tiles": tiles,
-        "reps": rows,
-        "totals": totals,
-        "bar_max_px": BAR_MAX_PX,
-        "fairness": fair,
-        "unassigned_reasons": _unassigned_reasons(allocation.unassigned, lang),
-        "exception_codes": _exception_codes(allocation.exceptions, lang),
-        "footer": rt(lang, "footer", version=run.version, time=time),
     }
 
 
@@ -346,30 +468,96 @@ def _aligned(rows: list[list[str]], right: tuple[bool, ...]) -> list[str]:
     ]
 
 
-def _text_tables(context: dict[str, Any]) -> dict[str, list[str]]:
-    """Pre-aligned lines for the plain-text report: the count tiles and the rep table."""
+def _ruled(lines: list[str], *, total: bool) -> list[str]:
+    """A rule under the header line (and above the totals line when ``total``)."""
+    if not lines:
+        return []
+    rule = "-" * max(_display_width(line) for line in lines)
+    if total:
+        return [lines[0], rule, *lines[1:-1], rule, lines[-1]]
+    return [lines[0], rule, *lines[1:]]
+
+
+def _rep_lines(context: dict[str, Any]) -> list[str]:
+    text = context["text"]
+    columns = TEXT_BOOK_REP_COLUMNS if context["mode"] == "book" else TEXT_REP_COLUMNS
+    header = [text[column] for column, _, _ in columns]
+    body = [[str(rep[key]) for _, key, _ in columns] for rep in context["reps"]]
+    if not body:
+        return []
+    footer = [text["total"]] + [
+        context["totals"][total] if total else "" for _, _, total in columns[1:]
+    ]
+    right = tuple(index > 1 for index in range(len(columns)))
+    return _ruled(_aligned([header, *body, footer], right), total=True)
+
+
+def _conversion_lines(section: dict[str, Any], text: dict[str, str]) -> dict[str, Any]:
+    funnel = [[text["col_stage"], text["conv_leads"], text["col_share"]]] + [
+        [s["label"], s["count_text"], s["share_text"]] for s in section["funnel"]
+    ]
+    groups = []
+    for group in section["groups"]:
+        header = [group["header"], text["col_leads"], text["conv_won"], text["conv_lost"],
+                  text["conv_rate"], text["col_deal"], text["conv_cycle"]]  # fmt: skip
+        body = [
+            [r["label"], r["leads_text"], r["won_text"], r["lost_text"], r["rate_text"],
+             r["deal_text"], r["cycle_text"]]
+            for r in group["rows"]
+        ]  # fmt: skip
+        lines = _aligned([header, *body], (False, *([True] * 6)))
+        groups.append({"title": group["title"], "lines": _ruled(lines, total=False)})
+    return {
+        "tile_lines": _aligned([[f["label"], f["value_text"]] for f in section["tiles"]],
+                               (False, True)),
+        "funnel_lines": _ruled(_aligned(funnel, (False, True, True)), total=False),
+        "groups": groups,
+    }  # fmt: skip
+
+
+def _follow_up_lines(section: dict[str, Any], text: dict[str, str]) -> dict[str, list[str]]:
+    keys = ("overdue", "due_24", "due_48", "due_72", "total")
+    header = [text["col_name"], text["col_overdue"], text["col_due_24"], text["col_due_48"],
+              text["col_due_72"], text["col_follow_total"]]  # fmt: skip
+    body = [[r["label"], *(r[f"{k}_text"] for k in keys)] for r in section["rows"]]
+    footer = [text["total"], *(section["totals"][f"{k}_text"] for k in keys)]
+    table = (
+        _ruled(_aligned([header, *body, footer], (False, *([True] * 5))), total=True)
+        if body
+        else []
+    )
+    late_header = [text["col_customer"], text["col_owner"], text["col_due_by"],
+                   text["col_days_overdue"]]  # fmt: skip
+    late = [[c["customer"], c["owner"], c["due_text"], c["days_text"]]
+            for c in section["overdue_list"]]  # fmt: skip
+    late_lines = (
+        _ruled(_aligned([late_header, *late], (False, False, False, True)), total=False)
+        if late
+        else []
+    )
+    return {"table": table, "overdue": late_lines}
+
+
+def _text_tables(context: dict[str, Any]) -> dict[str, Any]:
+    """Pre-aligned lines for the plain-text report, one list per table of the HTML report."""
     text = context["text"]
     tiles = [[tile["label"], tile["value_text"]] for tile in context["tiles"]]
     figures = [[fig["label"], fig["value_text"]] for fig in context["fairness"]["figures"]]
-    header = [text[column] for column, _, _ in TEXT_REP_COLUMNS]
-    body = [[str(rep[key]) for _, key, _ in TEXT_REP_COLUMNS] for rep in context["reps"]]
-    footer = [text["total"]] + [
-        context["totals"][total] if total else "" for _, _, total in TEXT_REP_COLUMNS[1:]
-    ]
-    right = tuple(index > 1 for index in range(len(TEXT_REP_COLUMNS)))
-    rep_lines = _aligned([header, *body, footer], right) if body else []
-    if rep_lines:
-        rule = "-" * max(_display_width(line) for line in rep_lines)
-        rep_lines = [rep_lines[0], rule, *rep_lines[1:-1], rule, rep_lines[-1]]
 
-    def counted(rows: list[dict[str, Any]]) -> list[str]:
+    def counted(rows: list[dict[str, Any]] | None) -> list[str]:
         return _aligned([[r["label"], r["count_text"], r["share_text"]] for r in rows],
                         (False, True, True)) if rows else []  # fmt: skip
 
     return {
         "tile_lines": _aligned(tiles, (False, True)),
         "figure_lines": _aligned(figures, (False, True)),
-        "rep_lines": rep_lines,
+        "rep_lines": _rep_lines(context),
+        "conversion_text": _conversion_lines(context["conversion"], text)
+        if context["conversion"]
+        else None,
+        "follow_up_text": _follow_up_lines(context["follow_up"], text)
+        if context["follow_up"]
+        else None,
         "reason_lines": counted(context["unassigned_reasons"]),
         "exception_lines": counted(context["exception_codes"]),
     }

@@ -65,6 +65,121 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
         "Load = assigned this week (reclaimed and handed over included) ÷ capacity, over reps "
         "with capacity above 0; a Gini of 0 is perfectly even, 1 is everything to one rep.",
     ),
+    # --- the report without allocating (allocator report) -------------------------------------
+    "book_title": ("客户现状报告 {date}", "Customer status report {date}"),
+    "book_mode": ("只读现状，未分配", "current state, nothing allocated"),
+    "section_book": ("客户现状", "The book today"),
+    "book_summary": (
+        "共 {customers_in} 条客户数据：{open} 个在跟客户有负责人，{unowned} 个无负责人（公海池），"
+        "{closed} 个已成交或输单；{to_reclaim} 个已久未跟进、{to_handover} 个的负责人不在岗，"
+        "下次分配时将重新分配。",
+        "{customers_in} customer rows: {open} open customers with an owner, {unowned} without "
+        "one (the pool), {closed} won or lost; {to_reclaim} have gone without contact too long "
+        "and {to_handover} have an owner who is away or has left: the next run re-allocates them.",
+    ),
+    "stat_book_customers_in": ("客户总数", "Customers"),
+    "stat_open": ("在跟客户", "Open, owned"),
+    "stat_unowned": ("无负责人", "No owner (pool)"),
+    "stat_to_reclaim": ("待回收", "To reclaim"),
+    "stat_to_handover": ("待交接", "To hand over"),
+    "stat_won": ("成交", "Won"),
+    "stat_lost": ("输单", "Lost"),
+    "col_overdue": ("逾期", "Overdue"),
+    "col_value_open": ("在跟价值", "Open value"),
+    "col_points_balance": ("积分余额", "Points balance"),
+    "gini_value_open": ("在跟价值基尼系数", "Gini of open value"),
+    "gini_open": ("在跟客户数基尼系数", "Gini of open customers"),
+    "open_ratio": ("在跟客户最多/最少比", "Most/fewest open customers"),
+    "book_fairness_note": (
+        "只计在岗且本周容量大于 0 的销售；条形图按在跟客户数，以最多者为满格。",
+        "Over reps present with capacity above 0 this week; bars show open customers, the "
+        "largest book full width.",
+    ),
+    # --- section 3: conversion ---------------------------------------------------------------
+    "section_conversion": ("转化分析", "Conversion"),
+    "conversion_summary": (
+        "已关闭 {closed} 个客户：成交 {won} 个，输单 {lost} 个，转化率 {rate}。",
+        "{closed} customers closed: {won} won, {lost} lost, a conversion rate of {rate}.",
+    ),
+    "conversion_none": (
+        "还没有成交或输单的客户，暂无转化率。",
+        "No customer is won or lost yet, so there is no conversion rate.",
+    ),
+    "conv_leads": ("客户数", "Customers"),
+    "conv_won": ("成交", "Won"),
+    "conv_lost": ("输单", "Lost"),
+    "conv_rate": ("转化率", "Conversion"),
+    "conv_deal": ("平均成交额", "Average deal"),
+    "conv_cycle_mean": ("平均成交周期", "Average cycle"),
+    "conv_cycle_median": ("成交周期中位数", "Median cycle"),
+    "conv_cycle": ("成交周期（天）", "Cycle (days)"),
+    "col_leads": ("客户数", "Leads"),
+    "col_deal": ("平均成交额", "Avg deal"),
+    "days": ("{days} 天", "{days} days"),
+    "small_sample": ("{won}/{closed}（小样本）", "{won}/{closed} (small sample)"),
+    "funnel": ("跟进阶段漏斗", "Stage funnel"),
+    "col_stage": ("阶段", "Stage"),
+    "by_source": ("按线索来源", "By lead source"),
+    "by_owner": ("按销售", "By rep"),
+    "by_industry": ("按行业", "By industry"),
+    "by_region": ("按区域", "By region"),
+    "group_source": ("来源", "Source"),
+    "group_owner": ("销售", "Rep"),
+    "group_industry": ("行业", "Industry"),
+    "group_region": ("区域", "Region"),
+    "blank_source": ("（未填来源）", "(no source)"),
+    "blank_owner": ("（无负责人）", "(no owner)"),
+    "blank_industry": ("（未填行业）", "(no industry)"),
+    "blank_region": ("（未填区域）", "(no region)"),
+    "other_groups": ("其他 {count} 项", "{count} others"),
+    "conversion_note": (
+        "转化率 = 成交 ÷（成交 + 输单），未关闭的客户不计入；已关闭不足 5 个的分组只显示"
+        "“成交/已关闭”并标注小样本。成交周期 = 成交时间 − 创建时间（天），只计成交客户，"
+        "表中为“均值 / 中位数”。平均成交额按成交金额计算。",
+        "Conversion = won ÷ (won + lost); open customers do not count. Groups with fewer than 5 "
+        "closed customers show won/closed marked as a small sample. Cycle = closed date − "
+        "created date in days over won customers, shown as mean / median; the average deal is "
+        "over their deal values.",
+    ),
+    # --- section 4: follow-up ----------------------------------------------------------------
+    "section_follow_up": ("跟进提醒", "Follow-up"),
+    "follow_up_summary": (
+        "{overdue} 个客户已逾期未跟进；未来 72 小时内到期 {due} 个：24 小时内 {due_24} 个，"
+        "24–48 小时 {due_48} 个，48–72 小时 {due_72} 个。",
+        "{overdue} customers are overdue for follow-up; {due} fall due within 72 hours: "
+        "{due_24} within 24 h, {due_48} in 24–48 h, {due_72} in 48–72 h.",
+    ),
+    "col_due_24": ("24 小时内", "≤ 24 h"),
+    "col_due_48": ("24–48 小时", "24–48 h"),
+    "col_due_72": ("48–72 小时", "48–72 h"),
+    "col_follow_total": ("合计", "Total"),
+    "other_reps": ("其他 {count} 名销售", "{count} other reps"),
+    "no_follow_up": (
+        "72 小时内没有到期或逾期的客户。",
+        "No customer is overdue or due within 72 hours.",
+    ),
+    "overdue_list": ("逾期最久的客户", "Longest overdue"),
+    "col_customer": ("客户", "Customer"),
+    "col_owner": ("负责人", "Owner"),
+    "col_due_by": ("跟进截止", "Due"),
+    "col_days_overdue": ("逾期天数", "Days overdue"),
+    "overdue_more": (
+        "另有 {count} 个逾期客户未列出。",
+        "{count} more overdue customers are not listed here.",
+    ),
+    "follow_up_note_sla": (
+        "首次跟进时限按意向：高 {high} 小时、中 {medium} 小时、低 {low} 小时；新分配的客户从本次"
+        "运行起算，保留的客户从最近一次跟进（没有则从创建）起算，过时未跟进即逾期。",
+        "Follow-up windows by intent: high {high} h, medium {medium} h, low {low} h, counted "
+        "from this run for newly assigned customers and from the last contact (or creation) for "
+        "kept ones, which are overdue once it has passed.",
+    ),
+    "follow_up_note": (
+        "新分配的客户从本次运行起算跟进时限，保留的客户从最近一次跟进（没有则从创建）起算，"
+        "过时未跟进即逾期。",
+        "Follow-up windows are counted from this run for newly assigned customers and from the "
+        "last contact (or creation) for kept ones, which are overdue once it has passed.",
+    ),
     # --- problems ----------------------------------------------------------------------------
     "section_problems": ("问题数据", "Problems"),
     "unassigned_reasons": ("公海池原因", "Why customers stayed in the pool"),
@@ -75,6 +190,17 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "col_rows": ("行数", "Rows"),
     "col_share": ("占比", "Share"),
     "none": ("无", "None"),
+    "conflicts": ("撞单", "Conflicts (duplicate customers with several owners)"),
+    "conflicts_summary": (
+        "{groups} 组撞单，共 {rows} 行，按“{policy}”裁定，明细见撞单表。",
+        "{groups} duplicate groups claimed by several owners ({rows} rows), decided by "
+        "{policy}; the Conflicts sheet lists them.",
+    ),
+    "conflicts_summary_book": (
+        "{groups} 组撞单，共 {rows} 行：同一客户有多名负责人，下次分配时裁定。",
+        "{groups} duplicate groups claimed by several owners ({rows} rows): the next run "
+        "decides who keeps each.",
+    ),
     # --- strategies (§3.5) -------------------------------------------------------------------
     "strategy_round_robin": ("轮询", "round robin"),
     "strategy_weighted": ("权重轮询", "weighted round robin"),
@@ -82,6 +208,10 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "strategy_balanced": ("负载均衡", "balanced load"),
     "strategy_performance": ("绩效", "performance"),
     "strategy_optimal": ("全局最优", "global optimum"),
+    # --- conflict policies (§1.4 [duplicates]) ----------------------------------------------
+    "policy_earliest": ("最早录入", "the earliest created row"),
+    "policy_latest_contact": ("最近跟进", "the latest contact"),
+    "policy_highest_value": ("价值最高", "the highest value"),
     # --- reason codes (§3.8), short labels for tables ----------------------------------------
     "reason_kept": ("保留", "kept"),
     "reason_reclaimed": ("回收再分配", "reclaimed"),

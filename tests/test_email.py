@@ -94,9 +94,14 @@ def test_plain_text_part_in_the_run_language() -> None:
     _, _, zh, _ = _build("zh")
     _, _, en, _ = _build("en")
     assert "1. 本周概况" in zh and "合计" in zh and "1. This week" in en and "Total" in en
-    # Aligned: every rep line of the table ends at the same display column.
-    rows = [line for line in en.splitlines() if re.match(r"  (刘洋|张伟|李娜|王芳) ", line)]
+    # Aligned: every rep line of the workload table ends at the same display column.
+    workload = en[en.index("2. Workload") : en.index("3. Conversion")]
+    rows = [line for line in workload.splitlines() if re.match(r"  (刘洋|张伟|李娜|王芳) ", line)]
     assert len(rows) == 4 and len({len(line) for line in rows}) == 1
+    for heading in ("3. Conversion", "4. Follow-up", "5. Problems"):
+        assert heading in en
+    for heading in ("3. 转化分析", "4. 跟进提醒", "5. 问题数据"):
+        assert heading in zh
 
 
 def test_plain_text_is_not_html_escaped() -> None:

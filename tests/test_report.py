@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from allocator import report
+from allocator.coerce import STAGES
 from allocator.i18n import placeholders
 from allocator.model import Allocation, RunInfo
 from allocator.report import build_report_context, render_report, template_dir
@@ -44,6 +45,15 @@ SMALL_REPS = [
 ]  # fmt: skip
 
 
+# More groups than the report lists one by one, so the folded "others" rows show and count in the
+# size test.
+INDUSTRIES = ["制造业", "零售", "金融", "医疗健康", "信息技术", "教育", "物流", "能源", "房地产",
+              "汽车零部件", "食品饮料", "生物医药", "电子制造", "专业服务"]  # fmt: skip
+REGIONS = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]
+SOURCES = ["官网注册", "展会咨询", "转介绍", "线上广告", "电话营销", "合作伙伴", "公众号",
+           "搜索引擎", "老客户复购", "行业协会", "地推活动", "短视频平台"]  # fmt: skip
+
+
 def _reps_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     """Rep tuples in INPUT_FIELDS order → the ``Allocation.reps`` frame."""
     frame = pd.DataFrame(rows, columns=INPUT_FIELDS)
@@ -67,8 +77,8 @@ def _customer_frames(reps: pd.DataFrame, rng: np.random.Generator) -> dict[str, 
         {
             "customer_id": [f"C{i:06d}" for i in range(n)],
             "customer": [f"客户{i}有限公司" for i in range(n)],
-            "industry": rng.choice(["制造业", "零售", "金融", "医疗"], n),
-            "region": rng.choice(["华东", "华南", "华北"], n),
+            "industry": rng.choice(INDUSTRIES, n),
+            "region": rng.choice(REGIONS, n),
             "value": rng.integers(10000, 900000, n).astype(float),
             "intent": rng.choice(["high", "medium", "low"], n),
             "owner": owner,
@@ -80,6 +90,23 @@ def _customer_frames(reps: pd.DataFrame, rng: np.random.Generator) -> dict[str, 
             "source_row": np.arange(2, 2 + n),
         }
     )
+    # Kept customers carry a history: a stage, a source, dates, deals; some are overdue.
+    kept = reason == "kept"
+    stage = rng.choice(list(STAGES), n, p=[0.4, 0.15, 0.1, 0.08, 0.07, 0.1, 0.1])
+    created = pd.Timestamp(AS_OF) - pd.to_timedelta(rng.integers(1, 400, n), unit="D")
+    closed_days = pd.to_timedelta(rng.integers(3, 120, n), unit="D")
+    won = kept & (stage == "won")
+    is_closed = kept & np.isin(stage, ["won", "lost"])
+    due = pd.Timestamp(AS_OF) + pd.to_timedelta(rng.integers(-200, 100, n), unit="h")
+    assignments = assignments.assign(
+        stage=np.where(kept, stage, "new"),
+        source=rng.choice(SOURCES, n),
+        created=created,
+        closed=pd.Series(created + closed_days).where(is_closed),
+        deal_value=np.where(won, rng.integers(5_000, 600_000, n), np.nan),
+        due_by=pd.Series(due).where(kept & ~is_closed, assignments["due_by"]).where(~is_closed),
+    )
+    assignments["overdue"] = (kept & ~is_closed) & (assignments["due_by"] < pd.Timestamp(AS_OF))
     unassigned = pd.DataFrame(
         {
             "customer_id": ["P001", "P002", "P003", "P004", "P005"],
@@ -100,7 +127,24 @@ def _customer_frames(reps: pd.DataFrame, rng: np.random.Generator) -> dict[str, 
         },
         index=pd.Index([40, 41, 57, 90]),
     )
-    return {"assignments": assignments, "unassigned": unassigned, "exceptions": exceptions}
+    # Two 撞单 groups, as summary.conflicts_frame lists them.
+    conflicts = pd.DataFrame(
+        {
+            "group": [3, 3, 8, 8, 8],
+            "customer_id": ["C000001", "C000002", "C000010", "C000011", "C000012"],
+            "customer": ["甲公司", "甲公司", "乙公司", "乙有限公司", "乙公司"],
+            "claimant": ["王芳", "张伟", "李娜", "王芳", None],
+            "owner": ["王芳", "王芳", "王芳", "王芳", "王芳"],
+            "decision": ["保留", "转给王芳", "转给王芳", "保留", "转给王芳"],
+            "source_row": [3, 4, 11, 12, 13],
+        }
+    )
+    return {
+        "assignments": assignments,
+        "unassigned": unassigned,
+        "exceptions": exceptions,
+        "conflicts": conflicts,
+    }
 
 
 def make_allocation(reps: pd.DataFrame, *, seed: int = 7) -> Allocation:
@@ -120,7 +164,7 @@ def make_allocation(reps: pd.DataFrame, *, seed: int = 7) -> Allocation:
         "conflicts": 2,
         "reps": len(reps),
         "reps_active": int((reps["capacity"] > 0).sum()),
-        "overdue": int(reps["overdue_count"].sum()),
+        "overdue": int(frames["assignments"]["overdue"].sum()),
         "completeness": 97.5,
     }
     run = RunInfo(
@@ -136,7 +180,7 @@ def make_allocation(reps: pd.DataFrame, *, seed: int = 7) -> Allocation:
         assignments=frames["assignments"],
         unassigned=frames["unassigned"],
         exceptions=frames["exceptions"],
-        conflicts=empty,
+        conflicts=frames["conflicts"],
         changes=empty,
         reps=reps,
         stats=stats,
@@ -513,7 +557,7 @@ def test_styles_are_written_as_classes_and_inlined() -> None:
     html = _golden_or_render("en")
     assert 'class="' not in html and "<tbody>" not in html
     assert '<body style="margin:0;padding:16px 0;background:#f2f4f7">' in html
-    assert '<th align="left" style="font-weight:bold;color:#ffffff;background:#12355b">' in html
+    assert '<th align="left" style="color:#ffffff;background:#12355b">' in html
     # An alert tile takes the later, more specific rule's colour.
     assert '<div style="font-size:20px;font-weight:bold;color:#c2410c">' in html
 
@@ -531,7 +575,8 @@ def test_plain_text_report_without_reps_or_problems() -> None:
     allocation = small_allocation()
     bare = Allocation(
         **{**allocation.__dict__, "reps": pd.DataFrame(columns=REP_FIELDS),
-           "unassigned": pd.DataFrame(), "exceptions": pd.DataFrame()},
+           "unassigned": pd.DataFrame(), "exceptions": pd.DataFrame(),
+           "conflicts": pd.DataFrame()},
     )  # fmt: skip
     en = report.render_report_text(build_report_context(bare, lang="en"), lang="en")
-    assert "  No reps.\n" in en and en.count("  None\n") == 2
+    assert "  No reps.\n" in en and en.count("  None\n") == 3
