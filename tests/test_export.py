@@ -575,9 +575,13 @@ def test_print_setup(tmp_path: Path) -> None:
     for sheet in (rep, manager):
         assert sheet.page_setup.orientation == "landscape"
         assert sheet.page_setup.paperSize == 9
-        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.print_title_rows == "$1:$1" and sheet.print_title_cols == "$A:$B"
+        assert sheet.print_options.gridLines
         assert sheet.oddFooter.center.text == "&P / &N"
-    assert rep.sheet_properties.pageSetUpPr.fitToPage and rep.page_setup.fitToHeight == 0
+    assert rep.sheet_properties.pageSetUpPr.fitToPage
+    assert rep.page_setup.fitToWidth == 2 and rep.page_setup.fitToHeight == 0
+    header = rep["A1"]
+    assert header.font.b and header.fill.fgColor.rgb.endswith("DDEBF7")
     assert (
         not manager.sheet_properties.pageSetUpPr
         or not manager.sheet_properties.pageSetUpPr.fitToPage

@@ -157,5 +157,5 @@ def _write_book(book: RepBook, plan: RepBooks, outputs: OutputSet) -> None:
         worksheet = workbook.add_worksheet(plan.sheet_name)
         write_sheet(worksheet, book.sheet, Formats(workbook), as_table=not big, as_of=plan.as_of)
         worksheet.protect("", PROTECTION)
-        print_setup(worksheet, fit_width=True)
+        print_setup(worksheet, pages_wide=2)
         close_workbook(workbook, target)

@@ -113,6 +113,11 @@ class Formats:
         self.quoted = workbook.add_format({"quote_prefix": True})
         self.red = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.amber = workbook.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        # Table styles are not drawn by every client (LibreOffice, WPS print): the header row
+        # carries its own bold and fill so it stands out everywhere.
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": False}
+        )
 
     def get(self, num_format: str | None, bold: bool = False, unlocked: bool = False) -> Any:
         """The format with ``num_format`` (None: General), optionally bold or unlocked."""
@@ -206,7 +211,7 @@ def write_sheet(
         if status != 0:  # XlsxWriter only warns; a silently missing table is a bug here
             raise InternalError(f"add_table() failed ({status}) on sheet '{worksheet.get_name()}'")
     else:
-        worksheet.write_row(0, 0, sheet.headers, formats.get(None, bold=True))
+        worksheet.write_row(0, 0, sheet.headers, formats.header)
     _write_cells(worksheet, 0, n_cols + 1, sheet.beside[:1], formats)
     _write_body(worksheet, sheet, formats, totals_row=has_totals and not as_table, tally=tally)
     if not as_table:
@@ -229,21 +234,24 @@ def write_sheet(
             )
 
 
-def print_setup(worksheet: Worksheet, *, fit_width: bool = False) -> None:
-    """Printing as a careful analyst sets it up: A4 landscape, the header row repeated on every
-    page, page numbers in the footer, and (for the narrower rep lists) all columns on one page
-    width so no column lands on a page of its own."""
+def print_setup(worksheet: Worksheet, *, pages_wide: int | None = None) -> None:
+    """Printing as a careful analyst sets it up: A4 landscape, the header row (and the first two
+    columns, which name the customer) repeated on every page, gridlines printed so a row can be
+    followed across the page, page numbers in the footer; ``pages_wide`` fits all columns into
+    that many page widths (two keep the rep lists at a readable ~65%, one would be ~35%)."""
     worksheet.set_landscape()
     worksheet.set_paper(9)  # A4
     worksheet.repeat_rows(0)
+    worksheet.repeat_columns(0, 1)
+    worksheet.hide_gridlines(0)
     worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     worksheet.set_footer("&C&P / &N")
-    if fit_width:
-        worksheet.fit_to_pages(1, 0)
+    if pages_wide:
+        worksheet.fit_to_pages(pages_wide, 0)
 
 
 def _table_column(sheet: Sheet, col: int, formats: Formats, has_totals: bool) -> dict[str, Any]:
-    spec: dict[str, Any] = {"header": sheet.headers[col]}
+    spec: dict[str, Any] = {"header": sheet.headers[col], "header_format": formats.header}
     num_format = sheet.formats[col]
     if num_format or col in sheet.editable:
         spec["format"] = formats.get(num_format, unlocked=col in sheet.editable)
