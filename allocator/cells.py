@@ -16,6 +16,7 @@ import pandera.pandas as pa
 
 from .coerce import (
     STAGES,
+    CellError,
     to_bool,
     to_date,
     to_intent,
@@ -29,6 +30,7 @@ from .errors import Issue, cell_ref
 from .headers import SheetSpec
 from .i18n import t
 from .model import RawSheet
+from .sheetscan import ERROR_TEXTS
 
 __all__ = ["Collector", "bad_cells", "ge0", "integral", "run_schema", "type_sheet"]
 
@@ -144,6 +146,26 @@ def _without_control_characters(raw: pd.Series, column: str, collect: Collector)
     return cleaned
 
 
+def _without_error_cells(
+    raw: pd.Series, column: str, required: bool, collect: Collector
+) -> pd.Series:
+    """Excel error cells (``#N/A``…) reported on their cell and read as blank: in a required
+    column an error of the sheet's severity (the row goes to Exceptions), elsewhere a warning."""
+    candidates = raw.isin(ERROR_TEXTS)  # hashing, cheap; the type check only on matches
+    if not candidates.any():
+        return raw
+    flags = candidates.to_numpy(dtype=bool, copy=True)
+    flags[flags] = [type(value) is CellError for value in raw[candidates]]
+    errors = pd.Series(flags, index=raw.index)
+    if not errors.any():
+        return raw
+    if required:
+        collect.cells("error_cell", errors, column)
+    else:
+        collect.cells("error_cell_ignored", errors, column, severity="warning")
+    return raw.where(~errors, None)
+
+
 def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataFrame:
     frame = sheet.frame
     typed: dict[str, pd.Series] = {}
@@ -156,7 +178,7 @@ def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataF
                 dtype=object if column.kind != "number" else "float64",
             )
             continue
-        raw = frame[column.name]
+        raw = _without_error_cells(frame[column.name], column.name, column.required, collect)
         if column.kind in ("text", "list"):
             raw = _without_control_characters(raw, column.name, collect)
         if column.kind == "date" and sheet.date1904:

@@ -19,6 +19,7 @@ __all__ = [
     "INTENTS",
     "LEVELS",
     "STAGES",
+    "CellError",
     "to_bool",
     "to_date",
     "to_intent",
@@ -95,6 +96,17 @@ _BOOL_WORDS: Mapping[bool, tuple[str, ...]] = {
     ),
 }
 
+
+class CellError(str):
+    """An Excel error value in a cell (``#N/A``, ``#DIV/0!``…), kept apart from text so that
+    validation reports it on its cell instead of reading it as a word or a blank."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"CellError({str(self)!r})"
+
+
 _KEY_NOISE = re.compile(r"[\s_\-·.。]+")
 
 
@@ -157,12 +169,18 @@ def _other_to_text(value: object) -> str:
     return str(value)
 
 
-_NUMBER_JUNK = re.compile(r"[,，\s¥￥$€£元]|rmb|cny|usd", flags=re.IGNORECASE)
+_CURRENCY = re.compile(r"[¥$€£元\s]|人民币|rmb|cny|usd|hkd", flags=re.IGNORECASE)
+_GROUPED = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,4}(?:,\d{4})+)(?:\.\d*)?[万亿千kKwW%]?")
 _SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "w": 1e4}
 
 
 def to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers; text such as ``12,000``, ``¥3.5万`` or ``1.2亿`` is read, anything else is bad."""
+    """Numbers; text such as ``12,000``, ``¥3.5万``, ``1.2亿``, ``RMB 500``, ``(1,234)``
+    (accounting negative) or ``15%`` is read, anything else is bad.
+
+    Thousands separators must group digits by three (``1,234,567``) or by four (``1,2345``, the
+    Chinese 万 grouping): ``12,5`` is a decimal comma or a typo, and reading it as 125 would be
+    silently wrong, so it is bad."""
     kinds = _types(series)
     numeric = kinds.isin([int, float, np.float64, np.int64])
     result = pd.Series(np.nan, index=series.index, dtype="float64")
@@ -170,9 +188,12 @@ def to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         result[numeric] = series[numeric].astype("float64")
     text = kinds.isin([str])
     if text.any():
-        raw = (
-            series[text].str.strip().str.normalize("NFKC").str.replace(_NUMBER_JUNK, "", regex=True)
-        )
+        raw = series[text].str.strip().str.normalize("NFKC")
+        negative = raw.str.startswith("(") & raw.str.endswith(")")
+        raw = raw.where(~negative, raw.str[1:-1])
+        raw = raw.str.replace(_CURRENCY, "", regex=True)
+        misgrouped = raw.str.contains(",", regex=False) & ~raw.str.fullmatch(_GROUPED)
+        raw = raw.str.replace(",", "", regex=False).where(~misgrouped, "")
         scale = pd.Series(1.0, index=raw.index)
         for suffix, factor in _SCALE.items():
             ends = raw.str.lower().str.endswith(suffix)
@@ -181,6 +202,7 @@ def to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         percent = raw.str.endswith("%")
         raw = raw.where(~percent, raw.str[:-1])
         scale[percent] = scale[percent] / 100
+        scale[negative] = -scale[negative]
         result[text] = pd.to_numeric(raw, errors="coerce") * scale
     finite = np.isfinite(result)
     result = result.where(finite)
@@ -191,11 +213,20 @@ def to_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
 _CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(.*)$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DOTTED_DAY_FIRST = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(.*)$")
+_CN_MORNING = re.compile(r"(?:上午|早上|凌晨)\s*(\d{1,2}:\d{2}(?::\d{2})?)")
+_CN_AFTERNOON = re.compile(r"(?:下午|晚上|中午)\s*(\d{1,2}:\d{2}(?::\d{2})?)")
 
 
 def to_date(series: pd.Series, *, date1904: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Datetimes from Excel dates, Excel serial numbers, and text (ISO, ``2026/11/3``,
-    ``2026年11月3日``; ``11/3/2026`` reads month first unless the first number exceeds 12).
+    """Datetimes from Excel dates, Excel serial numbers, and text.
+
+    Text forms: ISO (``2026-11-03``, ``2026-11-03T14:30``), ``2026/11/3``, ``2026.11.3``,
+    ``2026年11月3日`` (also ``3号``), ``20261103``, with an optional time (``14:30``,
+    ``下午 2:30``). Ambiguous day/month orders follow one documented rule: ``11/3/2026`` reads
+    month first (as Excel writes dates in English) unless the first number exceeds 12
+    (``13/3/2026`` is 13 March); ``3.11.2026`` with dots reads day first (the European form).
     ``date1904``: serial numbers count from 1904-01-01 (old Mac workbooks)."""
     kinds = _types(series)
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
@@ -207,12 +238,23 @@ def to_date(series: pd.Series, *, date1904: bool = False) -> tuple[pd.Series, pd
         serial = series[numbers].astype(float)
         plausible = serial.between(1, 2_958_465)  # Excel's 9999-12-31
         epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
-        result[numbers] = (epoch + pd.to_timedelta(serial.where(plausible), unit="D")).dt.round("s")
+        stamps_of = (epoch + pd.to_timedelta(serial.where(plausible), unit="D")).dt.round("s")
+        stamps_of = stamps_of.copy()
+        # 20261103 is no serial number (those end at 2,958,465) but a date written as digits
+        compact = serial.between(19_000_101, 99_991_231) & (serial % 1 == 0)
+        if compact.any():
+            digits = serial[compact].astype("int64").astype(str)
+            stamps_of[compact] = pd.to_datetime(digits, format="%Y%m%d", errors="coerce")
+        result[numbers] = stamps_of
     text = kinds.isin([str])
     if text.any():
         raw = series[text].str.strip().str.normalize("NFKC")
         raw = raw.str.replace(_CN_DATE, r"\1-\2-\3 \4", regex=True).str.strip()
+        raw = raw.str.replace(_COMPACT_DATE, r"\1-\2-\3", regex=True)
+        raw = raw.str.replace(_DOTTED_DAY_FIRST, r"\3-\2-\1\4", regex=True)
         raw = raw.str.replace(r"(\d)\.(\d{1,2})\.(\d)", r"\1-\2-\3", regex=True)
+        raw = raw.str.replace(_CN_MORNING, r"\1 AM", regex=True)
+        raw = raw.str.replace(_CN_AFTERNOON, r"\1 PM", regex=True)
         parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
         rest = parsed.isna()
         if rest.any():

@@ -18,6 +18,8 @@ __all__ = [
     "SettingsError",
     "ValidationFailed",
     "WorkbookError",
+    "WriteBackFormatError",
+    "WriteBackRefusedError",
     "cell_ref",
     "column_letter",
 ]
@@ -135,6 +137,17 @@ class OutputError(AllocatorError):
     """An output cannot be written (directory exists, file locked by Excel, disk full)."""
 
     exit_code = ExitCode.RUNTIME
+
+
+class WriteBackRefusedError(OutputError):
+    """``--write-back`` would lose content of the input (macros, shapes, slicers, x14
+    extensions…); refused unless ``--force``, like an existing output folder."""
+
+
+class WriteBackFormatError(AllocatorError):
+    """``--write-back`` on an input that is not an xlsx/xlsm workbook (csv, xls, ods)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class InternalError(AllocatorError):

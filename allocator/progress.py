@@ -40,6 +40,7 @@ class StageBar:
         self._labels = labels or {}
         self._shown = False
         self._last = ""
+        self._done = 0.0
         order = list(STAGE_WEIGHTS)
         total = sum(STAGE_WEIGHTS.values())
         self._offset = {
@@ -53,9 +54,10 @@ class StageBar:
         elapsed = self._clock() - self._start
         if elapsed < DELAY and not self._shown:
             return
-        done = self._offset.get(stage, 0.0) + self._share.get(stage, 0.0) * min(
-            max(fraction, 0.0), 1.0
-        )
+        if stage in self._offset:
+            within = self._share[stage] * min(max(fraction, 0.0), 1.0)
+            self._done = max(self._done, self._offset[stage] + within)
+        done = self._done  # a stage outside the table (write-back) holds the bar where it is
         filled = round(done * _WIDTH)
         label = self._labels.get(stage, stage)
         line = (

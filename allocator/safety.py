@@ -10,8 +10,9 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-__all__ = ["LIMITS", "Limits", "check_before_reading", "lock_file_target"]
+__all__ = ["LIMITS", "Limits", "check_before_reading", "check_zip", "lock_file_target"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,18 @@ class Limits:
     max_ratio: float = 1_000.0
     """Decompressed / compressed size of one part above 1 MiB (XML compresses 10–50×; bombs
     reach 1,000× and more)."""
+    max_rows: int = 1_048_576
+    """Rows of one sheet (Excel's own limit); a longer CSV is refused rather than cut."""
+    max_columns: int = 1_000
+    """Columns of one sheet that are read; cells further right are ignored with a warning (an
+    export has tens of columns; a stray value in column XFD must not make a reader allocate a
+    16,384-column grid)."""
+    max_cells: int = 50_000_000
+    """Rows × columns of the area a sheet's values span (about 1.5 GiB inside the reader); a
+    sheet spanning more is refused with the cell that makes it so."""
+    empty_row_run: int = 1_000
+    """Consecutive empty rows that end a sheet's data: values further down (a stray cell far
+    below the table) are ignored with a warning naming them."""
 
 
 LIMITS = Limits()
@@ -58,10 +71,17 @@ def check_before_reading(path: Path, kind: str, limits: Limits = LIMITS) -> str 
         )
     if kind != "zip":
         return None
+    return check_zip(path, limits)
+
+
+def check_zip(source: Path | IO[bytes], limits: Limits = LIMITS) -> str | None:
+    """Why the zip container ``source`` (a path or an in-memory decrypted workbook) must not be
+    opened: too many parts, a zip bomb, duplicate part names; None when it may be. Only the
+    central directory is read."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return f"damaged zip container ({exc})"
     if len(entries) > limits.max_zip_entries:
         return f"{len(entries):,} parts inside the workbook (limit {limits.max_zip_entries:,})"

@@ -162,6 +162,8 @@ def validate(book: RawWorkbook, *, lang: str, as_of: datetime, strict: bool = Fa
     any problem with ``strict``)."""
     reps, rep_issues = _validate_reps(book.reps, lang)
     customers, customer_issues = _validate_customers(book.customers, reps, lang, as_of)
+    if book.customers.frame.empty:  # e.g. a fresh `allocator template`: nothing to allocate
+        rep_issues, customer_issues = _empty_input(book, rep_issues, customer_issues, lang)
     issues = list(book.issues) + rep_issues + customer_issues
     error_rows = sorted({i.row for i in customer_issues if i.severity == "error" and i.row})
     valid = customers.drop(index=error_rows)
@@ -184,6 +186,19 @@ def validate(book: RawWorkbook, *, lang: str, as_of: datetime, strict: bool = Fa
         customer_sheet=book.customers.name,
         total_rows=len(customers),
     )
+
+
+def _empty_input(
+    book: RawWorkbook, rep_issues: list[Issue], customer_issues: list[Issue], lang: str
+) -> tuple[list[Issue], list[Issue]]:
+    """Without customer rows an empty Reps sheet blocks nothing: both are reported as
+    warnings, so that an empty input (a fresh template) validates."""
+    from dataclasses import replace
+
+    sheet = book.customers.name
+    empty = Issue("warning", "no_customers", t(lang, "no_customers", sheet=sheet), sheet=sheet)
+    reps = [replace(i, severity="warning") if i.code == "no_reps" else i for i in rep_issues]
+    return reps, [*customer_issues, empty]
 
 
 def _issue_order(issue: Issue) -> tuple[int, str, int, int, str]:

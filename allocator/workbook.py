@@ -7,7 +7,6 @@ in :mod:`allocator.schema`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -32,7 +31,18 @@ from .headers import (
 )
 from .i18n import t
 from .model import RawSheet, RawWorkbook
-from .safety import check_before_reading, lock_file_target
+from .safety import LIMITS, Limits, check_before_reading, lock_file_target
+from .sources import (
+    CSV_ENCODINGS,
+    ExcelSource,
+    cap_columns,
+    check_decrypted,
+    identify,
+    ole_streams,
+    read_csv_grid,
+    rows_ignored,
+    why,
+)
 
 __all__ = ["HEADER_SEARCH_ROWS", "read_workbook", "sniff_format"]
 
@@ -40,18 +50,22 @@ HEADER_SEARCH_ROWS = 10
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+_CSV_ENCODINGS = CSV_ENCODINGS
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def sniff_format(path: Path) -> str:
-    """``zip`` (xlsx/xlsm/ods), ``ole`` (xls), ``csv`` or ``unknown``, from the first bytes."""
+    """``zip`` (xlsx/xlsm/xlsb/ods), ``ole`` (xls, encrypted workbooks), ``csv`` or ``unknown``,
+    from the first bytes."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith(_ZIP_MAGIC):
         return "zip"
     if head.startswith(_OLE_MAGIC):
         return "ole"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text (Excel's "Unicode Text")
+        return "csv"
     if not head or b"\x00" in head:
         return "unknown"
     for encoding in _CSV_ENCODINGS:
@@ -70,79 +84,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _grid_from_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
-    """Positional grid (column i = Excel column i) with blank cells as None."""
-    grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
-    grid.index = pd.RangeIndex(1, len(grid) + 1)  # Excel row numbers
-    return grid
-
-
-def _blank_to_none(column: pd.Series) -> pd.Series:
-    if column.empty:
-        return column
-    is_text = _is_type(column, str)
-    if not is_text.any():
-        return column.where(column.notna(), None)
-    blank = np.zeros(len(column), dtype=bool)
-    blank[is_text.to_numpy()] = column[is_text].str.strip().eq("").to_numpy(dtype=bool)
-    return column.where(~blank & column.notna().to_numpy(), None)
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
-
-
-class _ExcelSource:
-    """Lazy access to the sheets of a workbook through python-calamine."""
-
-    def __init__(self, path: Path, lang: str) -> None:
-        import python_calamine
-
-        self._path = path
-        self._lang = lang
-        try:
-            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
-            self.sheet_names: list[str] = list(self._book.sheet_names)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # Rust panics derive from BaseException
-            raise WorkbookError(t(lang, "file_unreadable", path=path, why=_why(exc))) from None
-
-    def grid(self, name: str) -> pd.DataFrame:
-        try:
-            sheet = self._book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            raise WorkbookError(
-                t(self._lang, "file_unreadable", path=self._path, why=f"'{name}': {_why(exc)}")
-            ) from None
-        return _grid_from_rows(rows)
-
-
-def _read_csv_grid(path: Path, lang: str) -> pd.DataFrame:
-    data = path.read_bytes()
-    text: str | None = None
-    for encoding in _CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise WorkbookError(t(lang, "file_unreadable", path=path, why="not UTF-8 or GB18030 text"))
-    head = text[:65536]
-    delimiter = "\t" if head.count("\t") > head.count(",") else ","
-    try:
-        # csv rather than pandas: rows may be ragged (a one-cell title banner above the header).
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise WorkbookError(t(lang, "file_unreadable", path=path, why=_why(exc))) from None
-    return _grid_from_rows(rows)
 
 
 def _csv_sibling(path: Path, spec: SheetSpec) -> Path | None:
@@ -228,18 +169,41 @@ def _locate(
     return match, ok
 
 
-def _uses_1904(path: Path) -> bool:
-    """Whether an xlsx counts dates from 1904 (``<workbookPr date1904="1">``). Formatted date
-    cells come right from the reader either way; bare serial numbers need the epoch."""
+def _blank_to_none(column: pd.Series) -> pd.Series:
+    if column.empty:
+        return column
+    is_text = _is_type(column, str)
+    if not is_text.any():
+        return column.where(column.notna(), None)
+    blank = np.zeros(len(column), dtype=bool)
+    blank[is_text.to_numpy()] = column[is_text].str.strip().eq("").to_numpy(dtype=bool)
+    return column.where(~blank & column.notna().to_numpy(), None)
+
+
+def _uses_1904(archive: zipfile.ZipFile, fmt: str) -> bool:
+    """Whether a workbook counts dates from 1904 (old Mac Excel). Formatted date cells come
+    right from the reader either way; bare serial numbers need the epoch."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            head = archive.read("xl/workbook.xml")[:4096]
+        if fmt == "xlsb":
+            from .sheetscan import xlsb_uses_1904
+
+            return xlsb_uses_1904(archive.read("xl/workbook.bin"))
+        head = archive.read("xl/workbook.xml")[:4096]
     except (KeyError, zipfile.BadZipFile, OSError):
         return False
     return re.search(rb'date1904="(1|true)"', head) is not None
 
 
-def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch, date1904: bool = False) -> RawSheet:
+def _sheet(
+    grid: pd.DataFrame,
+    sheet: str,
+    match: HeaderMatch,
+    date1904: bool = False,
+    *,
+    lang: str = "en",
+    limits: Limits = LIMITS,
+    issues: list[Issue] | None = None,
+) -> RawSheet:
     header_excel_row = match.row + 1
     body = grid.loc[grid.index > header_excel_row]
     columns: dict[str, int] = dict(match.columns)
@@ -258,6 +222,7 @@ def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch, date1904: bool = 
         index=body.index,
     )
     frame = frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame
+    frame = _before_empty_run(frame, sheet, header_excel_row, columns, lang, limits, issues)
     header_cells = grid.loc[header_excel_row]
     return RawSheet(
         name=sheet,
@@ -268,6 +233,32 @@ def _sheet(grid: pd.DataFrame, sheet: str, match: HeaderMatch, date1904: bool = 
         headers={name: str(header_cells[pos]).strip() for name, pos in columns.items()},
         date1904=date1904,
     )
+
+
+def _before_empty_run(
+    frame: pd.DataFrame,
+    sheet: str,
+    header_row: int,
+    columns: Mapping[str, int],
+    lang: str,
+    limits: Limits,
+    issues: list[Issue] | None,
+) -> pd.DataFrame:
+    """The rows above the first run of ``limits.empty_row_run`` empty rows; what lies below
+    (stray cells far under the table) is left out with a warning naming its first cell."""
+    if frame.empty:
+        return frame
+    rows = np.concatenate(([header_row], frame.index.to_numpy(dtype=np.int64)))
+    gaps = np.flatnonzero(np.diff(rows) > limits.empty_row_run)
+    if not len(gaps):
+        return frame
+    keep = int(gaps[0])  # data rows before the gap
+    first = int(frame.index[keep])
+    if issues is not None:
+        filled = frame.loc[first].notna().to_numpy()
+        position = list(columns.values())[int(np.argmax(filled))]
+        issues.append(rows_ignored(sheet, first, position, len(frame) - keep, lang, limits))
+    return frame.iloc[:keep]
 
 
 def _column_hints(sheet: RawSheet, spec: SheetSpec, lang: str) -> list[Issue]:
@@ -302,17 +293,78 @@ def _column_hints(sheet: RawSheet, spec: SheetSpec, lang: str) -> list[Issue]:
     return hints
 
 
+def _open_excel(
+    path: Path, kind: str, lang: str, password: str | None, limits: Limits
+) -> ExcelSource:
+    """The workbook behind ``path``: decrypted when encrypted, its format told by its parts."""
+    from .decrypt import (
+        DecryptionFailed,
+        PasswordRequired,
+        WrongPassword,
+        decrypt,
+        encryption_of,
+    )
+
+    data: bytes | None = None
+    if kind == "ole" and encryption_of(path) is not None:
+        try:
+            data = decrypt(path, password)
+        except PasswordRequired:
+            raise WorkbookError(t(lang, "password_required", path=path)) from None
+        except WrongPassword:
+            raise WorkbookError(t(lang, "wrong_password", path=path)) from None
+        except DecryptionFailed as exc:
+            raise WorkbookError(t(lang, "file_unreadable", path=path, why=exc.why)) from None
+        check_decrypted(data, path, lang, limits)
+    try:
+        if (data is not None and data[:4] == _ZIP_MAGIC) or (data is None and kind == "zip"):
+            with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as archive:
+                fmt = identify(archive, None)
+        else:
+            fmt = identify(None, ole_streams(io.BytesIO(data) if data is not None else str(path)))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a damaged container: zipfile or olefile cannot list it
+        raise WorkbookError(t(lang, "file_unreadable", path=path, why=why(exc))) from None
+    if fmt not in ("xlsx", "xlsm", "xlsb", "ods", "xls"):
+        raise WorkbookError(t(lang, "unsupported_format", path=path, why=fmt))
+    return ExcelSource(path, fmt, lang, data=data, limits=limits)
+
+
+def _date1904(source: ExcelSource) -> bool:
+    if source.fmt == "xls":
+        from .sheetscan import read_xls_stream, xls_uses_1904
+
+        try:
+            data = source.raw_bytes()
+            stream = read_xls_stream(io.BytesIO(data) if data else str(source.path))
+            return xls_uses_1904(stream)
+        except Exception:  # the reader reports a damaged file; the epoch falls back to 1900
+            return False
+    if source.fmt not in ("xlsx", "xlsm", "xlsb"):
+        return False
+    try:
+        data = source.raw_bytes()
+        with zipfile.ZipFile(io.BytesIO(data) if data else source.path) as archive:
+            return _uses_1904(archive, source.fmt)
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def read_workbook(
     path: Path | str,
     *,
     lang: str = "en",
     column_mapping: Mapping[str, Mapping[str, str]] | None = None,
+    password: str | None = None,
+    limits: Limits = LIMITS,
 ) -> RawWorkbook:
     """Read the Customers, Reps and (optional) Rules sheets of an input workbook or CSV file.
 
     ``lang`` is the language of the messages; ``column_mapping`` maps, per canonical sheet name,
-    canonical column names to the user's own headers. Raises :class:`WorkbookError` when the file
-    cannot be read and :class:`ValidationFailed` listing every missing sheet or column.
+    canonical column names to the user's own headers; ``password`` opens an encrypted workbook
+    (Excel's default password is tried first in any case). Raises :class:`WorkbookError` when
+    the file cannot be read and :class:`ValidationFailed` listing every missing sheet or column.
     """
     path = Path(path)
     auto = lang == "auto"
@@ -327,24 +379,29 @@ def read_workbook(
         raise WorkbookError(t(lang, "lock_file", path=path, target=locked))
     try:
         kind = sniff_format(path)
-        refusal = check_before_reading(path, kind)
+        refusal = check_before_reading(path, kind, limits)
+        if refusal is not None:
+            raise WorkbookError(t(lang, "file_unreadable", path=path, why=refusal))
         sha = _sha256(path)
     except OSError as exc:
         raise WorkbookError(
             t(lang, "file_unreadable", path=path, why=exc.strerror or exc)
         ) from None
-    if refusal is not None:
-        raise WorkbookError(t(lang, "file_unreadable", path=path, why=refusal))
+    if kind == "unknown" and path.suffix.lower() in _TEXT_SUFFIXES:
+        kind = "csv"  # text in another encoding: the CSV reader says which encodings it reads
     mapping = column_mapping or {}
     issues: list[Issue] = []
     found: dict[str, RawSheet | None] = {}
     detected_zh = 0
     detected = 0
 
-    date1904 = kind == "zip" and _uses_1904(path)
+    date1904 = False
     if kind in ("zip", "ole"):
-        source = _ExcelSource(path, lang)
-        fmt = path.suffix.lower().lstrip(".") or ("xlsx" if kind == "zip" else "xls")
+        source = _open_excel(path, kind, lang, password, limits)
+        fmt = source.fmt
+        wanted = [find_sheet(source.sheet_names, spec) for spec in (CUSTOMERS, REPS, RULES)]
+        source.prepare([name for name in wanted if name is not None])
+        date1904 = _date1904(source)
 
         def load(spec: SheetSpec) -> tuple[str | None, pd.DataFrame | None]:
             name = find_sheet(source.sheet_names, spec)
@@ -353,6 +410,7 @@ def read_workbook(
         available = ", ".join(source.sheet_names)
         if auto:
             lang = "zh" if _CJK.search(available) else "en"
+            source.lang = lang
     elif kind == "csv":
         fmt = "csv"
 
@@ -360,7 +418,8 @@ def read_workbook(
             target = path if spec is CUSTOMERS else _csv_sibling(path, spec)
             if target is None:
                 return None, None
-            return target.stem, _read_csv_grid(target, lang)
+            grid = read_csv_grid(target, lang, limits)
+            return target.stem, cap_columns(grid, target.stem, lang, limits, issues)
 
         available = ", ".join(sorted(p.name for p in path.parent.glob("*.csv")))
         if auto:
@@ -399,8 +458,14 @@ def read_workbook(
             continue
         if spec is CUSTOMERS:
             detected_zh, detected = match.chinese_headers, len(match.columns)
-        found[spec.name] = _sheet(grid, name, match, date1904) if ok else None
+        found[spec.name] = (
+            _sheet(grid, name, match, date1904, lang=lang, limits=limits, issues=issues)
+            if ok
+            else None
+        )
 
+    if kind in ("zip", "ole"):
+        issues[:0] = source.issues
     for spec in (CUSTOMERS, REPS, RULES):
         sheet = found.get(spec.name)
         if sheet is not None:

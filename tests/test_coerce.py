@@ -367,3 +367,83 @@ def test_every_coercer_accepts_an_empty_column(coerce: Coercer) -> None:
     result, bad = coerce(pd.Series([], dtype=object))
     assert len(result) == 0
     assert len(bad) == 0
+
+
+# --- text forms exported by CRMs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("(1,234)", -1234.0),  # accounting negative
+        ("(¥500)", -500.0),
+        ("人民币1,000", 1000.0),
+        ("USD 1,000", 1000.0),
+        ("$1,000.50", 1000.5),
+        ("-¥500", -500.0),
+        ("¥1.2万元", 12000.0),
+        ("1.5 亿", 150_000_000.0),
+        ("３万", 30000.0),
+        ("1,234万", 12_340_000.0),
+        ("1,2345,6789", 123_456_789.0),  # grouped by 万
+        ("12，000", 12000.0),
+    ],
+)
+def test_to_number_reads_more_text_forms(raw: str, expected: float) -> None:
+    value, bad = one(to_number, raw)
+    assert value == pytest.approx(expected)
+    assert not bad
+
+
+@pytest.mark.parametrize("raw", ["12,5", "1,23", "1,2,3", "12,34.5", ",100"])
+def test_to_number_refuses_misplaced_thousands_separators(raw: str) -> None:
+    """'12,5' is a decimal comma or a typo: reading it as 125 would be silently wrong."""
+    value, bad = one(to_number, raw)
+    assert np.isnan(value)  # type: ignore[arg-type]
+    assert bad
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20261103", datetime(2026, 11, 3)),
+        (20261103, datetime(2026, 11, 3)),  # digits, not a serial number (too large for one)
+        (20261103.0, datetime(2026, 11, 3)),
+        ("2026-11-03 下午 2:30", datetime(2026, 11, 3, 14, 30)),
+        ("2026年11月3日 上午9:05", datetime(2026, 11, 3, 9, 5)),
+        ("2026年11月3日 晚上10:00", datetime(2026, 11, 3, 22, 0)),
+        ("2026/11/3 中午12:15", datetime(2026, 11, 3, 12, 15)),
+        ("3.11.2026", datetime(2026, 11, 3)),  # dotted: day first
+        ("2026.11.03", datetime(2026, 11, 3)),
+    ],
+)
+def test_to_date_reads_more_text_forms(raw: object, expected: datetime) -> None:
+    value, bad = one(to_date, raw)
+    assert value == pd.Timestamp(expected)
+    assert not bad
+
+
+@pytest.mark.parametrize("raw", ["12345678", "20261332", 20261332, "2026年11月"])
+def test_to_date_flags_digits_that_are_no_date(raw: object) -> None:
+    value, bad = one(to_date, raw)
+    assert pd.isna(value)
+    assert bad
+
+
+def test_the_ambiguity_rule_of_slashed_dates() -> None:
+    """a/b/yyyy is month first (Excel's English form) unless a > 12."""
+    result, bad = to_date(cells("1/2/2026", "12/1/2026", "13/1/2026", "2/13/2026"))
+    assert result.tolist() == [
+        pd.Timestamp(2026, 1, 2), pd.Timestamp(2026, 12, 1),
+        pd.Timestamp(2026, 1, 13), pd.Timestamp(2026, 2, 13),
+    ]  # fmt: skip
+    assert not bad.any()
+
+
+def test_an_excel_error_value_is_a_str_kept_apart() -> None:
+    from allocator.coerce import CellError
+
+    error = CellError("#N/A")
+    assert error == "#N/A" and isinstance(error, str)
+    assert type(error) is not str
+    assert repr(error) == "CellError('#N/A')"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from allocator.progress import DELAY, StageBar
 
@@ -54,3 +55,26 @@ def test_unchanged_frames_are_not_redrawn() -> None:
     bar("write", 0.5)
     bar("write", 0.5)
     assert stream.getvalue().count("\r") == 1
+
+
+def test_extra_stage_holds_the_bar() -> None:
+    clock, stream = Clock(), io.StringIO()
+    bar = StageBar(enabled=True, stream=stream, clock=clock)
+    clock.now = DELAY + 1
+    bar("write", 1.0)
+    bar("write-back")
+    frames = [f for f in stream.getvalue().split("\r") if f]
+    assert frames[-1].startswith("write-back") and "100%" in frames[-1]
+
+
+def test_cli_draws_nothing_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from allocator.cli import cli
+
+    sample = Path(__file__).resolve().parent.parent / "sample_workbooks" / "sample_en.xlsx"
+    result = CliRunner().invoke(
+        cli, ["run", str(sample), "--out", str(tmp_path / "o"), "--as-of", "2026-11-23T09:00"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "\\r" not in result.output and "[#" not in result.output

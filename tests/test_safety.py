@@ -78,3 +78,26 @@ def test_damaged_zip(tmp_path: Path) -> None:
     path = tmp_path / "cut.xlsx"
     path.write_bytes(b"PK\x03\x04" + b"\x01" * 64)
     assert (check_before_reading(path, "zip") or "").startswith("damaged zip container")
+
+
+def test_libreoffice_lock_file_is_explained(runner: CliRunner, tmp_path: Path) -> None:
+    lock = tmp_path / ".~lock.week.xlsx#"
+    lock.write_text(",Wang Fang,host,22.11.2026 09:00,file:///home/wang/.config/libreoffice/4;")
+    result = runner.invoke(cli, ["validate", str(lock), "--lang", "zh"])
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"error: {lock} 是 Excel/WPS/LibreOffice 打开“week.xlsx”时留下的锁定文件，不是工作簿；"
+        "请改用 week.xlsx（如已关闭 Excel，可删除此锁定文件）\n"
+    )
+
+
+def test_decrypted_or_in_memory_zips_get_the_same_checks() -> None:
+    import io
+
+    from allocator.safety import check_zip
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (8 * 1024**2))
+    assert "zip bomb" in (check_zip(io.BytesIO(buffer.getvalue())) or "")
+    assert (check_zip(io.BytesIO(b"PK\x03\x04junk")) or "").startswith("damaged zip container")

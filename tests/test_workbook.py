@@ -539,3 +539,45 @@ def test_unknown_header_close_to_a_known_one_gets_a_hint(make_workbook: MakeWork
     assert [(i.cell, i.value) for i in hints] == [("Customers!H1", "联系电话号")]
     assert "did you mean '联系电话'?" in hints[0].message
     assert '[columns] phone = "联系电话号"' in hints[0].message
+
+
+# --- escapes, control characters, UTF-16 text ---------------------------------------------------
+
+
+def test_xml_escapes_of_an_xlsx_are_decoded_and_control_characters_reported(
+    make_workbook: MakeWorkbook,
+) -> None:
+    from allocator.schema import validate
+
+    path = make_workbook(customers=[{"customer": "Acme\x01 Co.", "source": "lit_x0041_eral"}])
+    book = read_workbook(path, lang="en")
+    assert book.customers.frame.loc[2, "customer"] == "Acme\x01 Co."  # _x0001_ in the XML
+    assert book.customers.frame.loc[2, "source"] == "lit_x0041_eral"  # typed literally: kept
+    inputs = validate(book, lang="en", as_of=datetime(2026, 11, 23))
+    assert inputs.customers.loc[2, "customer"] == "Acme Co."
+    assert [(i.code, i.cell) for i in inputs.issues] == [("control_characters", "Customers!B2")]
+
+
+def test_xml_escapes_left_in_a_csv_are_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer,industry,region,value,intent,history,source\n"
+        "Line_x000A_Two,Retail,East,5,high,0,a_x005F_x0041_b\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "reps.csv").write_text("name,territories,capacity\nZhang Wei,East,3\n")
+    frame = read_workbook(path).customers.frame
+    assert frame.loc[2, "customer"] == "Line\nTwo"
+    assert frame.loc[2, "source"] == "a_x0041_b"  # an escaped underscore decodes once
+
+
+def test_excel_unicode_text_is_read(tmp_path: Path) -> None:
+    """Excel's 'Unicode Text' export: UTF-16 with a byte order mark, tab separated."""
+    path = tmp_path / "客户.txt"
+    path.write_text(CSV_CUSTOMERS.replace(",", "\t").replace('"杭州云启\t 分公司"', "杭州云启")
+                    .replace('"80\t000"', "80000"), encoding="utf-16")  # fmt: skip
+    (tmp_path / "reps.csv").write_text(CSV_REPS, encoding="utf-8")
+    book = read_workbook(path)
+    assert book.format == "csv"
+    assert book.customers.frame["customer_id"].tolist() == ["00123", "00124"]
+    assert book.customers.frame["value"].tolist() == ["120000", "80000"]
