@@ -7,6 +7,7 @@ by its kind (:mod:`allocator.coerce`), unreadable cells and pandera failures bec
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 
@@ -127,6 +128,7 @@ def _vocabulary_hint(code: str, lang: str) -> dict[str, str]:
 
 
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_RE = re.compile(_CONTROL)
 
 
 def _without_control_characters(raw: pd.Series, column: str, collect: Collector) -> pd.Series:
@@ -134,6 +136,10 @@ def _without_control_characters(raw: pd.Series, column: str, collect: Collector)
     reported as a warning so nobody wonders why a name changed."""
     text = raw[raw.map(type).isin([str])]
     if text.empty:
+        return raw
+    # One search over the joined column finds clean columns (nearly all) at C speed; the
+    # separator, a line feed, is not a character this removes.
+    if _CONTROL_RE.search("\n".join(text.tolist())) is None:
         return raw
     dirty = text.str.contains(_CONTROL, regex=True)
     if not dirty.any():

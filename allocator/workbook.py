@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .coerce import _is_type
+from .coerce import _is_type, per_distinct
 from .errors import Issue, ValidationFailed, WorkbookError, cell_ref, column_letter
 from .headers import (
     CUSTOMERS,
@@ -176,7 +176,7 @@ def _blank_to_none(column: pd.Series) -> pd.Series:
     if not is_text.any():
         return column.where(column.notna(), None)
     blank = np.zeros(len(column), dtype=bool)
-    blank[is_text.to_numpy()] = column[is_text].str.strip().eq("").to_numpy(dtype=bool)
+    blank[is_text.to_numpy()] = per_distinct(column[is_text], lambda s: s.str.strip().eq(""))
     return column.where(~blank & column.notna().to_numpy(), None)
 
 
