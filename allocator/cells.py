@@ -33,7 +33,16 @@ from .i18n import t
 from .model import RawSheet
 from .sheetscan import ERROR_TEXTS
 
-__all__ = ["Collector", "bad_cells", "ge0", "integral", "run_schema", "type_sheet"]
+__all__ = [
+    "EXCEL_TEXT_MAX",
+    "Collector",
+    "bad_cells",
+    "ge0",
+    "integral",
+    "report_overlong_text",
+    "run_schema",
+    "type_sheet",
+]
 
 Coercer = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
 
@@ -152,6 +161,31 @@ def _without_control_characters(raw: pd.Series, column: str, collect: Collector)
     return cleaned
 
 
+EXCEL_TEXT_MAX = 32_767
+"""Characters Excel keeps in one cell."""
+
+
+def report_overlong_text(sheet: RawSheet, collect: Collector) -> None:
+    """A warning on every cell longer than an Excel cell holds: the output workbooks would cut
+    it, and nobody should find that out by reading a truncated note."""
+    for column in sheet.frame.columns:
+        raw = sheet.frame[column]
+        texts = raw[raw.map(type).isin([str])]
+        if texts.empty or max(map(len, texts.tolist())) <= EXCEL_TEXT_MAX:
+            continue
+        lengths = texts.str.len()
+        for row, length in lengths[lengths > EXCEL_TEXT_MAX].items():
+            start = str(texts.at[row])[:40]
+            collect.add(
+                "text_too_long",
+                int(row),
+                str(column),
+                f"{start}…",
+                severity="warning",
+                length=f"{length:,}",
+            )
+
+
 def _without_error_cells(
     raw: pd.Series, column: str, required: bool, collect: Collector
 ) -> pd.Series:
@@ -194,6 +228,11 @@ def type_sheet(sheet: RawSheet, spec: SheetSpec, collect: Collector) -> pd.DataF
         if code and bad.any():
             collect.cells(code, bad, column.name, **_vocabulary_hint(code, collect.lang))
         typed[column.name] = values
+    for name in sheet.extras:
+        # Unknown columns travel to the outputs as typed, only cleaned of what cannot be shown.
+        if name in frame.columns and name not in typed:
+            raw = _without_error_cells(frame[name], name, False, collect)
+            typed[name] = _without_control_characters(raw, name, collect)
     result = pd.DataFrame(typed, index=frame.index)
     for column in spec.columns:
         if column.kind in ("number", "integer"):

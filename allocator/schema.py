@@ -13,7 +13,15 @@ from typing import cast
 import pandas as pd
 import pandera.pandas as pa
 
-from .cells import Collector, bad_cells, ge0, integral, run_schema, type_sheet
+from .cells import (
+    Collector,
+    bad_cells,
+    ge0,
+    integral,
+    report_overlong_text,
+    run_schema,
+    type_sheet,
+)
 from .errors import Issue, ValidationFailed
 from .headers import CUSTOMERS, REPS
 from .i18n import t
@@ -93,6 +101,7 @@ def _validate_customers(
     sheet: RawSheet, reps: pd.DataFrame, lang: str, as_of: datetime
 ) -> tuple[pd.DataFrame, list[Issue]]:
     collect = Collector(sheet, lang, "error")
+    report_overlong_text(sheet, collect)
     customers = type_sheet(sheet, CUSTOMERS, collect)
     run_schema(_CUSTOMER_SCHEMA, customers, collect, bad_cells(collect.issues))
 

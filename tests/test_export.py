@@ -635,3 +635,64 @@ def test_feed_skips_missing_cells_and_keeps_kinds(tmp_path: Path) -> None:
         sheet = openpyxl.load_workbook(path)["s"]
         assert sheet["A3"].value is None  # never written, not an empty string
         assert sheet["A4"].quotePrefix and sheet["A4"].data_type == "s"
+
+
+def _canary_input(path: Path) -> Path:
+    """Every writer (Excel too) cuts a cell at 32,767 characters and refuses control characters,
+    but a CRM export can hold both: the shared strings are patched in the saved file."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    book = openpyxl.Workbook()
+    customers = book.active
+    customers.title = "Customers"
+    header = ["customer_id", "customer", "industry", "region", "value", "intent", "history", "备注"]
+    customers.append(header)
+    customers.append(["C1", "INJECTION", "Retail", "East", 100, "high", 0, "LONG-NOTE"])
+    customers.append(["C2", "TAB-CORP", "Retail", "East", 100, "high", 0, "@SUM(A1:A9)"])
+    customers.append(["C3", "+86 138", "Retail", "East", 100, "high", 0, "-1"])
+    reps = book.create_sheet("Reps")
+    reps.append(["rep_id", "name", "territories", "capacity"])
+    reps.append(["S1", "Zhang Wei", "East", 5])
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):  # openpyxl writes inline strings
+                data = data.replace(b"LONG-NOTE", ("长" * 40_000).encode())
+                data = data.replace(b"TAB-CORP", b"Tab_x0007_Corp")  # OOXML's escape for \x07
+                data = data.replace(b">INJECTION<", b">" + escape(INJECTION).encode() + b"<")
+            target.writestr(item, data)
+    return path
+
+
+def test_canary_input_long_note_injection_and_control_characters(tmp_path: Path) -> None:
+    """Hostile cells all the way through: reported at validation, text in every workbook."""
+    from conftest import AS_OF as RUN_AT
+
+    from allocator.pipeline import run
+
+    result = run(
+        _canary_input(tmp_path / "canary.xlsx"),
+        settings=Settings(),
+        as_of=RUN_AT,
+        out_dir=tmp_path / "out",
+    )
+    by_code = {i.code: i for i in result.allocation.issues}
+    long_note = by_code["text_too_long"]
+    assert long_note.cell == "Customers!H2"
+    assert "40,000" in long_note.message and "32,767" in long_note.message
+    assert len(long_note.value or "") < 100  # the message does not carry the whole note
+    assert "control_characters" in by_code
+    book = openpyxl.load_workbook(tmp_path / "out" / "assignments.xlsx")
+    sheet = book["Assignments"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["C1"][header.index("customer")] == INJECTION
+    assert rows["C2"][header.index("customer")] == "TabCorp"
+    assert len(rows["C1"][header.index("备注")]) == 32_767
+    quoted = {c.value for row in sheet.iter_rows(min_row=2) for c in row if c.quotePrefix}
+    assert quoted >= {INJECTION, "@SUM(A1:A9)", "+86 138", "-1"}
+    for cell in (c for row in sheet.iter_rows(min_row=2) for c in row):
+        assert cell.data_type != "f"  # nothing from the input became a formula

@@ -571,3 +571,13 @@ def test_control_characters_are_removed_with_a_warning(make_workbook: MakeWorkbo
     assert inputs.customers.loc[2, "customer"] == "Acme Ltd"
     (issue,) = [i for i in inputs.issues if i.code == "control_characters"]
     assert (issue.severity, issue.cell) == ("warning", "Customers!B2")
+
+
+def test_unknown_columns_are_carried_through_to_the_outputs(make_workbook: Any) -> None:
+    from conftest import allocate_file
+
+    path = make_workbook([{"customer_id": "C1", "微信号": "wx_zhang", "备注": "=1+1"}])
+    allocation = allocate_file(path)
+    row = allocation.assignments.set_index("customer_id").loc["C1"]
+    assert row["微信号"] == "wx_zhang" and row["备注"] == "=1+1"
+    assert list(allocation.assignments.columns)[-3:] == ["微信号", "备注", "source_row"]
