@@ -213,6 +213,10 @@ def text_like_formulas(series: pd.Series) -> np.ndarray:
 # --- checks before anything is computed or written ----------------------------------------------
 
 
+MERGED_CELLS_MAX = 1_000_000
+"""Merged cells per sheet beyond which no copy is attempted."""
+
+
 def check_write_back(book: RawWorkbook, *, lang: str, force: bool) -> tuple[LostFeature, ...]:
     """What the copy of ``book`` would lose; raises unless the copy can be made.
 
@@ -234,6 +238,19 @@ def check_write_back(book: RawWorkbook, *, lang: str, force: bool) -> tuple[Lost
         raise WriteBackFormatError(
             t(lang, "wb_unsupported_format", path=path.name, format="OpenDocument/zip")
         )
+    for part, cells in parts.merged_cells.items():
+        if cells > MERGED_CELLS_MAX:
+            # openpyxl (not read-only: it must write) creates an object per merged cell; one
+            # range over the grid would exhaust memory, --force or not.
+            raise WriteBackRefusedError(
+                t(
+                    lang,
+                    "wb_merged_too_large",
+                    path=path.name,
+                    sheet=parts.sheets.get(part, part),
+                    cells=f"{cells:,}",
+                )
+            )
     lost = lost_features(parts)
     if lost and not force:
         raise WriteBackRefusedError(

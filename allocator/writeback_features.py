@@ -135,6 +135,8 @@ class PackageParts:
     """Worksheet part → the (upper-case) URIs of its ``<ext>`` elements."""
     power_query: bool = False
     """A custom XML part holds Power Query's ``DataMashup``."""
+    merged_cells: Mapping[str, int] = field(default_factory=dict)
+    """Worksheet part → cells covered by its merged ranges (openpyxl makes an object of each)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,38 @@ def _extension_uris(archive: zipfile.ZipFile, part: str) -> frozenset[str]:
     return frozenset(uris)
 
 
+_MERGE_REF = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*\"([A-Z]+)(\d+):([A-Z]+)(\d+)\""
+)
+
+
+def _letters(text: bytes) -> int:
+    number = 0
+    for char in text:
+        number = number * 26 + char - 64
+    return number
+
+
+def _merged_cells(archive: zipfile.ZipFile, part: str) -> int:
+    """Cells covered by a worksheet's merged ranges, read in chunks."""
+    total = 0
+    tail = b""
+    seen: set[bytes] = set()
+    with archive.open(part) as handle:
+        while chunk := handle.read(_CHUNK):
+            window = tail + chunk
+            if b"mergeCell" in window:
+                for match in _MERGE_REF.finditer(window):
+                    if match.group(0) in seen:  # found again in the overlap
+                        continue
+                    seen.add(match.group(0))
+                    c1, r1, c2, r2 = match.groups()
+                    rows = abs(int(r2) - int(r1)) + 1
+                    total += rows * (abs(_letters(c2) - _letters(c1)) + 1)
+            tail = window[-_OVERLAP:]
+    return total
+
+
 def read_package(path: Path) -> PackageParts:
     """Collect from the xlsx/xlsm at ``path`` what :func:`lost_features` needs.
 
@@ -246,6 +280,11 @@ def read_package(path: Path) -> PackageParts:
             for part in names
             if _SHEET_PART.match(part) and part.lower().startswith("xl/worksheets/")
         }
+        merged = {
+            part: _merged_cells(archive, part)
+            for part in names
+            if _SHEET_PART.match(part) and part.lower().startswith("xl/worksheets/")
+        }
         power_query = any(
             b"DataMashup" in _read_small(archive, part) for part in names if _CUSTOM_XML.match(part)
         )
@@ -257,6 +296,7 @@ def read_package(path: Path) -> PackageParts:
         vml_controls=vml_controls,
         extensions={part: uris for part, uris in extensions.items() if uris},
         power_query=power_query,
+        merged_cells={part: cells for part, cells in merged.items() if cells},
     )
 
 

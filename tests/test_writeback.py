@@ -673,3 +673,32 @@ def test_a_copy_open_in_excel_is_reported(
     with pytest.raises(OutputError, match=r"close input\d\.allocated\.xlsx in Excel"):
         write_back_copy(book, allocation, tmp_path / "out", lang="en")
     assert [p.name for p in (tmp_path / "out").iterdir()] == []  # no temporary file left
+
+
+def test_a_merged_cell_bomb_is_refused_even_with_force(tmp_path: Path, runner: CliRunner) -> None:
+    path = _feature_book(tmp_path / "merged.xlsx")
+    merge = b'<mergeCells count="1"><mergeCell ref="A10:XFD1048576"/></mergeCells>'
+    _rewrite(
+        path,
+        "xl/worksheets/sheet3.xml",
+        lambda xml: re.sub(rb"(</sheetData>|<sheetData/>)", rb"\1" + merge, xml, count=1),
+    )
+    before = _sha256(path)
+    result = _run(runner, path, tmp_path / "out", "--force")
+    assert result.exit_code == 1, result.output
+    assert "merged ranges covering 17,179,721,728 cells" in result.output
+    assert "'Dashboard'" in result.output
+    assert _sha256(path) == before
+    assert not (tmp_path / "out" / "merged.allocated.xlsx").exists()
+
+
+def test_merged_cells_are_counted_per_sheet(tmp_path: Path) -> None:
+    path = _feature_book(tmp_path / "merged.xlsx")
+    merge = b'<mergeCells count="2"><mergeCell ref="A1:B2"/><mergeCell ref="C3:C12"/></mergeCells>'
+    _rewrite(
+        path,
+        "xl/worksheets/sheet3.xml",
+        lambda xml: re.sub(rb"(</sheetData>|<sheetData/>)", rb"\1" + merge, xml, count=1),
+    )
+    parts = read_package(path)
+    assert parts.merged_cells == {"xl/worksheets/sheet3.xml": 14}
