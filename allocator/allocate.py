@@ -172,6 +172,7 @@ def _assign_pool(
     balance = reps["points_balance"].to_numpy(dtype=float)
     load = open_load.astype(np.int64)
     figure = np.full(len(pool), np.nan)
+    detail: dict[str, np.ndarray] = {}  # strategies' further figures for the reasons
     # Referrals first (§3.2), unless the row may not go back to a rep it was reclaimed from.
     referable = np.where(pool["dup_excluded"].eq("").to_numpy(), pool["ref_pos"].to_numpy(), -1)
     chosen = take_referrals(pool, referable, capacity)
@@ -202,10 +203,13 @@ def _assign_pool(
             class_industry=industries[profile[first]],
             conversion=conversion.rate,
             rep_conversion=conversion.rep_rate,
+            fairness_slack=settings.optimal.fairness_slack,
         )
         result = get_strategy(method).assign(problem)
         took = order[segment][result.rep[order[segment]] >= 0]
         chosen[took], figure[took] = result.rep[took], result.figure[took]
+        for key, values in result.detail.items():
+            detail.setdefault(key, np.full(len(pool), None, dtype=object))[took] = values[took]
         capacity = capacity - np.bincount(chosen[took], minlength=len(reps))
         balance = balance + np.bincount(
             chosen[took], weights=pool["score"].to_numpy()[took], minlength=len(reps)
@@ -236,6 +240,7 @@ def _assign_pool(
             "n_candidates": n_all,
             "cause": np.asarray([i.cause for i in infos])[cls],
             "min_level": min_level.to_numpy()[profile],
+            **{f"detail_{key}": values for key, values in detail.items()},
         },
         index=pool.index,
     )

@@ -42,7 +42,10 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                _end_progress(ctx)  # messages below start on a line of their own
         except ValidationFailed as exc:
             _print_issues(exc.issues)
             click.echo(f"error: {exc.message}", err=True)
@@ -110,16 +113,55 @@ def _common(func: F) -> F:
     func = click.option(
         "--strict", is_flag=True, help="Treat every problem, even a warning, as fatal (exit 3)."
     )(func)
+    func = _password_option(func)
     return _verbosity(func)
+
+
+def _password_option(func: F) -> F:
+    from .decrypt import PASSWORD_ENV as WORKBOOK_PASSWORD_ENV
+
+    def remember(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+        ctx.meta["allocator.password"] = value
+        return value
+
+    return click.option(
+        "--password",
+        metavar="PASSWORD",
+        envvar=WORKBOOK_PASSWORD_ENV,
+        expose_value=False,
+        callback=remember,
+        help=f"Password of an encrypted workbook (better: set ${WORKBOOK_PASSWORD_ENV}); "
+        "Excel's default password is tried first.",
+    )(func)
+
+
+def _password() -> str | None:
+    value = click.get_current_context().meta.get("allocator.password")
+    return str(value) if value else None
 
 
 def _quiet() -> bool:
     return bool(click.get_current_context().meta.get("allocator.quiet"))
 
 
-def _progress(message: str) -> None:
-    if not _quiet() and sys.stderr.isatty():
-        click.echo(f"… {message}", err=True)
+def _progress(stage: str, fraction: float = 0.0) -> None:
+    """Stage names and a bar on stderr (see :mod:`allocator.progress`): only on a terminal,
+    never with ``-q``, and only once a run has taken long enough to wait for."""
+    from .progress import StageBar
+
+    ctx = click.get_current_context()
+    bar = ctx.meta.get("allocator.progress")
+    if bar is None:
+        bar = StageBar(enabled=not _quiet() and sys.stderr.isatty())
+        ctx.meta["allocator.progress"] = bar
+    bar(stage, fraction)
+
+
+def _end_progress(ctx: click.Context | None = None) -> None:
+    ctx = ctx or click.get_current_context()
+    bar = ctx.meta.pop("allocator.progress", None)
+    if bar is not None:
+        bar.close()
 
 
 def _print_issues(issues: Sequence[Issue], limit: int | None = None) -> None:
@@ -163,9 +205,21 @@ def cli() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Output directory (default: ./allocation-YYYY-MM-DD).",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing output directory; with --write-back, write the copy even when "
+    "it would lose content of the input.",
+)
 @click.option("--dry-run", is_flag=True, help="Compute and report, write nothing.")
 @click.option("--strategy", help="Allocation strategy (default from settings: points).")
+@click.option(
+    "--write-back",
+    "write_back",
+    is_flag=True,
+    help="Also write a copy of the input (.xlsx/.xlsm) with the result sheets and the owner "
+    "column filled: <input>.allocated.xlsx in the output directory. The input is never changed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @_common
 def run(
@@ -174,6 +228,7 @@ def run(
     force: bool,
     dry_run: bool,
     strategy: str | None,
+    write_back: bool,
     as_json: bool,
     config: Path | None,
     lang: str | None,
@@ -204,7 +259,13 @@ def run(
         dry_run=dry_run,
         settings_path=settings_path,
         progress=_progress,
+        write_back=write_back,
+        password=_password(),
     )
+    _end_progress()
+    if not _quiet():
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
     stats = result.allocation.stats
     if as_json:
         click.echo(
@@ -268,7 +329,12 @@ def validate_command(
     settings, _ = _load_settings(config)
     try:
         prepared = prepare(
-            file, settings=settings, as_of=_parse_as_of(as_of), lang=lang, strict=strict
+            file,
+            settings=settings,
+            as_of=_parse_as_of(as_of),
+            lang=lang,
+            strict=strict,
+            password=_password(),
         )
         issues: tuple[Issue, ...] = prepared.inputs.issues
         code = ExitCode.OK
@@ -286,6 +352,64 @@ def validate_command(
         click.echo(f"{total} customer rows: {errors} errors, {warnings} warnings", err=True)
     if code:
         click.get_current_context().exit(int(code))
+
+
+@cli.command(name="report")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="The report file (.html; report.eml is written beside it) or a folder for report.html "
+    "and report.eml (default: ./report-YYYY-MM-DD.html).",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing report files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and files as JSON.")
+@_common
+def report_command(
+    file: Path,
+    out: Path | None,
+    force: bool,
+    as_json: bool,
+    config: Path | None,
+    lang: str | None,
+    as_of: str | None,
+    strict: bool,
+) -> None:
+    """Write the conversion report of FILE as it stands, without allocating.
+
+    Every customer keeps its current owner; the report shows the book, workload, conversion,
+    follow-ups due and the problems, as report.html and the email draft report.eml.
+
+    \b
+    Example:
+        allocator report 客户分配.xlsx --out 周报.html --as-of 2026-11-23T09:00
+    """
+    from .pipeline import report_only
+
+    settings, settings_path = _load_settings(config)
+    result = report_only(
+        file,
+        settings=settings,
+        as_of=_parse_as_of(as_of),
+        out=out,
+        lang=lang,
+        force=force,
+        strict=strict,
+        settings_path=settings_path,
+        progress=_progress,
+        password=_password(),
+    )
+    if as_json:
+        payload = {
+            "stats": result.allocation.stats,
+            "written": [str(p) for p in result.written],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if not _quiet():
+        _print_issues([i for i in result.allocation.issues if i.severity != "fatal"], limit=20)
+        click.echo(f"wrote {' and '.join(str(p) for p in result.written)}")
 
 
 @cli.command()
@@ -327,6 +451,28 @@ def sample(out: Path, customers: int, reps: int, seed: int, lang: str, as_of: st
 
 
 @cli.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_verbosity
+def template(out: Path, lang: str, force: bool) -> None:
+    """Write an empty input workbook to OUT (.xlsx): headers, dropdowns, formats, instructions.
+
+    \b
+    Example:
+        allocator template 客户分配.xlsx --lang zh
+    """
+    from .errors import OutputError
+    from .template import write_template
+
+    if out.exists() and not force:
+        raise OutputError(f"{out} already exists", hint="pass --force to overwrite it")
+    write_template(out, lang=lang)
+    if not _quiet():
+        click.echo(f"wrote {out}")
+
+
+@cli.command()
 @click.option(
     "--path",
     "path",
@@ -353,6 +499,92 @@ def init(path: Path, force: bool) -> None:
     write_text_atomic(path, DEFAULT_TOML.encode("utf-8"))
     if not _quiet():
         click.echo(f"wrote {path}")
+
+
+@cli.command(name="compare")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option(
+    "--strategy",
+    "strategies",
+    multiple=True,
+    metavar="NAME",
+    help="A strategy to compare; repeat for each (default: all, the settings' strategy first).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory for compare.html and compare.xlsx (default: ./compare-YYYY-MM-DD).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
+@_common
+def compare_command(
+    file: Path,
+    strategies: tuple[str, ...],
+    out_dir: Path | None,
+    force: bool,
+    as_json: bool,
+    config: Path | None,
+    lang: str | None,
+    as_of: str | None,
+    strict: bool,
+) -> None:
+    """Allocate FILE under several strategies and compare them side by side.
+
+    Prints per strategy: customers assigned and left in the pool, expected won value (value ×
+    the owner's smoothed conversion rate), Gini of points and of load, highest over lowest
+    share of points, and owners that differ from the first strategy; writes compare.html
+    (email-safe) and compare.xlsx (every customer's owner under each strategy).
+
+    \b
+    Example:
+        allocator compare 客户分配.xlsx --strategy points --strategy optimal --out compare
+    """
+    from .compare import compare
+    from .compare_render import render_json, render_table, write_compare
+    from .export.files import check_out_dir
+    from .pipeline import prepare
+    from .strategies import REGISTRY, get_strategy
+
+    settings, _ = _load_settings(config)
+    when = _parse_as_of(as_of)
+    names = [get_strategy(name).name for name in strategies] or [
+        settings.strategy,
+        *(name for name in REGISTRY if name != settings.strategy),
+    ]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise click.UsageError(f"--strategy {', '.join(repeated)} is given more than once")
+    target = out_dir or Path.cwd() / f"compare-{when:%Y-%m-%d}"
+    check_out_dir(target, force=force)
+    prepared = prepare(
+        file,
+        settings=settings,
+        as_of=when,
+        lang=lang,
+        strict=strict,
+        progress=_progress,
+        password=_password(),
+    )
+    comparison = compare(
+        prepared.inputs, settings, names, as_of=when, lang=prepared.lang, progress=_progress
+    )
+    written = write_compare(
+        comparison,
+        target,
+        lang=prepared.lang,
+        input_name=Path(file).name,
+        as_of=when,
+        table_rows_max=settings.output.table_rows_max,
+        force=force,
+    )
+    if as_json:
+        click.echo(render_json(comparison))
+        return
+    click.echo(render_table(comparison, prepared.lang), nl=False)
+    if not _quiet():
+        click.echo(f"{len(written)} files written to {target}")
 
 
 PASSWORD_ENV = "ALLOCATOR_SMTP_PASSWORD"

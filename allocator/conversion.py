@@ -47,6 +47,24 @@ class ConversionTable:
         at = bisect.bisect_left(self.industries, industry)
         return at if at < len(self.industries) and self.industries[at] == industry else -1
 
+    def expected(self, rep: np.ndarray, industry: pd.Series) -> np.ndarray:
+        """Per row: the smoothed rate of rep position ``rep`` in the row's ``industry`` — the
+        rate ``optimal`` and ``performance`` use — or the rep's overall rate for an industry
+        the table does not know; NaN where ``rep`` is -1 (no owner)."""
+        rep = np.asarray(rep, dtype=np.int64)
+        names = pd.Series(industry, dtype=object)
+        column = pd.Index(self.industries, dtype=object).get_indexer(
+            pd.Index(names.astype(str).where(names.notna()), dtype=object)
+        )
+        result = np.full(len(rep), np.nan)
+        owned = rep >= 0
+        rates = self.rep_rate[rep[owned]]
+        listed = column[owned] >= 0
+        if listed.any():
+            rates[listed] = self.rate[rep[owned][listed], column[owned][listed]]
+        result[owned] = rates
+        return result
+
 
 def conversion_rates(
     customers: pd.DataFrame, reps: pd.DataFrame, *, prior_strength: float = 5.0

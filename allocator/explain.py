@@ -89,6 +89,40 @@ _FIGURES = {
 """Per strategy: its sentence, and how its deciding figure is shown: ``pattern`` applied to
 ``figure × scale + offset`` (rates as percentages, round robin's earlier count as the turn)."""
 
+_WHY = ("full", "fair", "full_fair", "plan")
+"""Why ``optimal`` passed over candidates converting better (see its ``detail["why"]``)."""
+
+
+def _optimal(m: pd.DataFrame, lang: str, area: pd.Series, n: pd.Series) -> pd.Series:
+    """Reasons of the customers ``optimal`` placed: where the owner's expected conversion ranks
+    among the candidates, why better ones did not take the customer (at capacity, at their
+    fairness limit, or the whole-week plan), the owner's capacity left, and whether the owner
+    ended above its fairness limit (``detail_*`` columns from the strategy)."""
+    rank = pd.to_numeric(m["detail_rank"], errors="coerce")
+    percent = "%.0f%%"
+    values = {
+        "area": area,
+        "n": n,
+        "owner": m["owner"],
+        "industry": m["industry"],
+        "figure": _fmt(m["figure"] * 100.0, percent),
+        "left": _fmt(pd.to_numeric(m["detail_left"], errors="coerce"), "%d"),
+    }
+    top = fill(lang, "reason_optimal", m.index, **values)
+    reasons = {code: t(lang, f"optimal_why_{code}") for code in _WHY}
+    ranked = fill(
+        lang,
+        "reason_optimal_ranked",
+        m.index,
+        rank=_fmt(rank, "%d"),
+        best=_fmt(pd.to_numeric(m["detail_best"], errors="coerce") * 100.0, percent),
+        why=m["detail_why"].map(reasons).fillna(""),
+        **values,
+    )
+    text = top.where(rank.fillna(1).le(1), ranked)
+    over = m["detail_over"].eq(True)
+    return text.where(~over, text + fill(lang, "suffix_optimal_over", m.index, owner=m["owner"]))
+
 
 def _decided(a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: pd.Series) -> None:
     """Reasons of the customers a strategy handed out: the candidates and the figure that won
@@ -104,16 +138,20 @@ def _decided(a: pd.DataFrame, reason: pd.Series, lang: str, area: pd.Series, n: 
             continue
         m = a[mask]
         shown = _fmt(m["figure"] * scale + offset, pattern)
-        text = fill(
-            lang,
-            key,
-            m.index,
-            area=area[mask],
-            n=count[mask],
-            owner=m["owner"],
-            points=shown,
-            figure=shown,
-            industry=m["industry"],
+        text = (
+            _optimal(m, lang, area[mask], count[mask])
+            if method == "optimal"
+            else fill(
+                lang,
+                key,
+                m.index,
+                area=area[mask],
+                n=count[mask],
+                owner=m["owner"],
+                points=shown,
+                figure=shown,
+                industry=m["industry"],
+            )
         )
         among = pick[mask].eq("among")
         suffix = fill(lang, "suffix_industry_first", m.index, industry=m["industry"])

@@ -42,6 +42,8 @@ class Fairness:
     """Gini of the value each rep received."""
     gini_load: float
     """Gini of load = customers received / capacity."""
+    gini_points: float
+    """Gini of the points (scores) each rep received."""
     load_ratio: float | None
     """Highest load over lowest load; None when some counted rep received nothing."""
     share_max: float | None
@@ -78,6 +80,7 @@ def fairness(reps: pd.DataFrame) -> Fairness:
         reps_counted=int(counted.sum()),
         gini_value=gini(_column(reps, "value_new")[counted]),
         gini_load=gini(load),
+        gini_points=gini(points),
         load_ratio=float(load.max() / load.min()) if load.size and load.min() > 0 else None,
         share_max=share_max,
         share_min=share_min,

@@ -177,9 +177,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{cell}: unknown column '{value}' is kept as is; did you mean '{header}'? "
         'Map it in allocator.toml: [columns] {column} = "{value}"',
     ),
+    "text_too_long": (
+        "{cell}：“{column}”有 {length} 个字符，超过 Excel 单元格上限 32,767；"
+        "输出的工作簿只保留前 32,767 个字符",
+        "{cell}: '{column}' holds {length} characters, more than Excel's 32,767 per cell; "
+        "the output workbooks keep the first 32,767",
+    ),
     "control_characters": (
         "{cell}：“{column}”含有不可见的控制字符，已删除",
         "{cell}: '{column}' contained invisible control characters; they were removed",
+    ),
+    "error_cell": (
+        "{cell}：“{column}”是 Excel 错误值 {value}；请修正公式或直接填写数值",
+        "{cell}: '{column}' holds the Excel error {value}; fix the formula or type the value",
+    ),
+    "error_cell_ignored": (
+        "{cell}：“{column}”是 Excel 错误值 {value}，按空白处理",
+        "{cell}: '{column}' holds the Excel error {value}; it is read as blank",
+    ),
+    "rows_ignored": (
+        "{cell}：第 {row} 行起有 {count} 行数据位于 {gap} 多个空行之后，已忽略；"
+        "如果它们是客户数据，请删除上方的空行",
+        "{cell}: {count} row(s) with values from row {row} on follow more than {gap} empty "
+        "rows and were ignored; if they are data, delete the empty rows above them",
+    ),
+    "columns_ignored": (
+        "{cell}：第 {limit} 列（{letter} 列）右侧的 {count} 个单元格已忽略",
+        "{cell}: {count} cell(s) right of column {letter} (the {limit}-column limit) were ignored",
+    ),
+    "no_customers": (
+        "工作表“{sheet}”中没有客户数据行，无需分配",
+        "sheet '{sheet}' has no customer rows: there is nothing to allocate",
+    ),
+    "password_required": (
+        "{path} 已加密（打开需要密码）；请用 --password 或环境变量 ALLOCATOR_PASSWORD 提供密码",
+        "{path} is password-protected (encrypted); give its password with --password or the "
+        "ALLOCATOR_PASSWORD environment variable",
+    ),
+    "wrong_password": (
+        "无法打开 {path}：密码不正确",
+        "cannot open {path}: the password is wrong",
     ),
     "unknown_intent": (
         "{cell}：无法识别的合作意向“{value}”（可用：高/中/低、high/medium/low、H/M/L）",
@@ -291,9 +328,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "({owner}, {figure})",
     ),
     "reason_optimal": (
-        "{area} {n} 名候选人中按全周最优方案分配给 {owner}（“{industry}”预计转化率 {figure}）",
-        "whole-week optimum among {n} candidates in {area}: {owner} (expected conversion in "
-        "{industry} {figure})",
+        "{area} {n} 名候选人中“{industry}”预计转化率最高（{owner} {figure}），容量剩余 {left}",
+        "highest expected conversion in {industry} among {n} candidates in {area} "
+        "({owner}, {figure}); {left} places left",
+    ),
+    "reason_optimal_ranked": (
+        "{area} {n} 名候选人中“{industry}”预计转化率第 {rank}（{owner} {figure}，最高 {best}）；"
+        "{why}，容量剩余 {left}",
+        "{owner} ranks {rank} of {n} candidates in {area} on expected conversion in {industry} "
+        "({figure}, best {best}); {why}; {left} places left",
+    ),
+    "optimal_why_full": ("转化率更高者已满", "those converting better are at capacity"),
+    "optimal_why_fair": (
+        "转化率更高者已达公平上限",
+        "those converting better reached their fairness limit",
+    ),
+    "optimal_why_full_fair": (
+        "转化率更高者已满或已达公平上限",
+        "those converting better are at capacity or at their fairness limit",
+    ),
+    "optimal_why_plan": ("按全周统筹安排", "placed so by the whole-week plan"),
+    "suffix_optimal_over": (
+        "；{owner} 的积分已超出公平上限",
+        "; {owner} is above the fairness limit",
     ),
     "suffix_industry_first": (
         "（擅长“{industry}”者优先）",
@@ -377,6 +434,116 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "policy_earliest": ("最早录入", "earliest"),
     "policy_latest_contact": ("最近跟进", "latest_contact"),
     "policy_highest_value": ("价值最高", "highest_value"),
+    # --- --write-back (a copy of the input with the results) ------------------------------------
+    "wb_unsupported_format": (
+        "--write-back 只能用于 .xlsx 或 .xlsm 工作簿，而 {path} 是 {format} 文件；"
+        "请去掉 --write-back，或先在 Excel/WPS 中将其另存为 .xlsx",
+        "--write-back works on .xlsx and .xlsm workbooks only, and {path} is a {format} file; "
+        "drop --write-back, or save it as .xlsx in Excel/WPS first",
+    ),
+    "wb_merged_too_large": (
+        "未生成回写副本：{path} 的工作表“{sheet}”有合并单元格覆盖 {cells} 个单元格，"
+        "用 openpyxl 复制会耗尽内存；请取消这些合并后再用 --write-back",
+        "not writing the copy: sheet '{sheet}' of {path} has merged ranges covering {cells} "
+        "cells, which a copy made with openpyxl cannot hold in memory; unmerge them to use "
+        "--write-back",
+    ),
+    "wb_refused": (
+        "未生成回写副本 {copy}：{path} 含有用 openpyxl 复制时会丢失或被改动的内容：{features}。"
+        "原文件不会被修改；请去掉 --write-back，或加 --force 生成不含这些内容的副本",
+        "not writing the copy {copy}: {path} holds content that a copy made with openpyxl "
+        "would lose or alter: {features}. The input itself is never modified; drop "
+        "--write-back, or pass --force to write the copy without that content",
+    ),
+    "wb_lost": (
+        "回写副本 {copy} 不含原工作簿中的：{features}（原文件未修改）",
+        "the copy {copy} lacks what the input holds: {features} (the input is unchanged)",
+    ),
+    "wb_merged_owner": (
+        "{sheet} 中有 {n} 个负责人单元格位于合并单元格内，未填写（如 {cell}）",
+        "{n} owner cells on sheet '{sheet}' are inside merged cells and were left as they "
+        "are (e.g. {cell})",
+    ),
+    "wb_changed": (
+        "{path} 在读取之后被修改过（是否在 Excel 中保存过？），未生成回写副本；请重新运行",
+        "{path} changed after it was read (saved in Excel meanwhile?); the write-back copy "
+        "was not made; run again",
+    ),
+    "wb_unreadable": (
+        "无法生成回写副本：openpyxl 无法读取 {path}（{why}）；其余输出文件已写出",
+        "cannot make the write-back copy: openpyxl cannot read {path} ({why}); the other "
+        "outputs are written",
+    ),
+    "wb_feature_on": ("{feature}（工作表：{sheets}）", "{feature} (sheet {sheets})"),
+    "wb_feature_macros": ("宏（VBA/宏表）", "macros (VBA, macro sheets)"),
+    "wb_feature_shapes": ("形状和文本框", "shapes and text boxes"),
+    "wb_feature_charts": ("图表", "charts"),
+    "wb_feature_images": ("图片", "pictures"),
+    "wb_feature_pivot_tables": ("数据透视表", "pivot tables"),
+    "wb_feature_slicers": ("切片器", "slicers"),
+    "wb_feature_timelines": ("日程表", "timelines"),
+    "wb_feature_sparklines": ("迷你图", "sparklines"),
+    "wb_feature_conditional_formats_x14": (
+        "Excel 2010 起的条件格式（数据条、图标集等）",
+        "Excel 2010+ conditional formats (data bars, icon sets…)",
+    ),
+    "wb_feature_data_validations_x14": (
+        "引用其他工作表的数据验证",
+        "data validations referring to other sheets",
+    ),
+    "wb_feature_threaded_comments": ("批注对话（线程批注）", "threaded comments"),
+    "wb_feature_form_controls": ("表单控件", "form controls"),
+    "wb_feature_activex": ("ActiveX 控件", "ActiveX controls"),
+    "wb_feature_embedded_objects": ("嵌入对象", "embedded objects"),
+    "wb_feature_cell_images": ("单元格内图片或数据类型", "pictures in cells or data types"),
+    "wb_feature_dynamic_arrays": ("动态数组公式", "dynamic array formulas"),
+    "wb_feature_data_connections": ("数据连接和查询表", "data connections and query tables"),
+    "wb_feature_power_query": ("Power Query 查询", "Power Query queries"),
+    "wb_feature_data_model": ("数据模型（Power Pivot）", "the data model (Power Pivot)"),
+    "wb_feature_web_extensions": ("Office 加载项", "Office add-ins"),
+    "wb_feature_protected_ranges": ("允许编辑区域", "protected ranges"),
+    "wb_feature_extensions": ("其他 Excel 扩展内容（extLst）", "other Excel extensions (extLst)"),
+    # --- allocator compare ----------------------------------------------------------------------
+    "compare_title": ("分配策略对比 {date}", "Strategy comparison {date}"),
+    "compare_input": ("输入文件：{name}", "Input: {name}"),
+    "compare_as_of": ("运行时间：{time}", "As of: {time}"),
+    "compare_footer": (
+        "由 allocator {version} 生成 · {time}",
+        "Generated by allocator {version} · {time}",
+    ),
+    "compare_overview": ("各策略总体对比", "Overview"),
+    "compare_per_rep": ("每位销售的新分配客户数", "New customers per rep"),
+    "compare_more_reps": (
+        "另有 {n} 名销售，见 compare.xlsx",
+        "{n} more reps in compare.xlsx",
+    ),
+    "compare_note": (
+        "预计成交额 = Σ 潜在价值 × 负责人在该行业的平滑转化率（本期新分配的客户）；"
+        "份额 = 本期积分 ÷ 加权公平份额；负责人变化与第一个策略相比。",
+        "Expected won value = Σ value × the owner's smoothed conversion rate in the industry "
+        "(customers handed out this run); share = points received ÷ weighted fair share; "
+        "owner changes against the first strategy.",
+    ),
+    "compare_col_strategy": ("策略", "Strategy"),
+    "compare_col_assigned": ("新分配", "Assigned"),
+    "compare_col_unassigned": ("公海池", "Unassigned"),
+    "compare_col_expected_won_value": ("预计成交额", "Expected won value"),
+    "compare_col_gain": ("较第一个", "vs first"),
+    "compare_col_gini_points": ("积分基尼", "Gini points"),
+    "compare_col_gini_load": ("负载基尼", "Gini load"),
+    "compare_col_max_min_share_ratio": ("份额最高/最低", "Max/min share"),
+    "compare_col_owner_changes_vs_first": ("负责人变化", "Owner changes"),
+    "compare_col_customer_id": ("客户编号", "Customer ID"),
+    "compare_col_customer": ("客户名称", "Customer"),
+    "compare_col_differs": ("负责人不同", "Owners differ"),
+    "compare_col_rep_id": ("工号", "Rep ID"),
+    "compare_col_name": ("姓名", "Name"),
+    "compare_col_new": ("新分配·{strategy}", "New · {strategy}"),
+    "compare_col_points": ("积分·{strategy}", "Points · {strategy}"),
+    "compare_sheet_summary": ("对比汇总", "Summary"),
+    "compare_sheet_owners": ("负责人对比", "Owners"),
+    "compare_sheet_reps": ("销售对比", "Reps"),
+    "compare_written": ("已写入 {files}", "wrote {files}"),
     # --- output workbook labels ---------------------------------------------------------------
     "label_total": ("合计", "Total"),
     "label_back": ("← 返回{summary}", "← Back to {summary}"),

@@ -21,6 +21,7 @@ __all__ = [
     "CONFIG_FILENAME",
     "DuplicateSettings",
     "EligibilitySettings",
+    "OptimalSettings",
     "OutputSettings",
     "PoolSettings",
     "ScoringSettings",
@@ -109,6 +110,16 @@ class DuplicateSettings:
 
 
 @dataclass(frozen=True)
+class OptimalSettings:
+    """The whole-week strategy ``optimal`` (全局最优)."""
+
+    fairness_slack: float = 0.25
+    """No rep's points (balance + scores received) above ``(1 + fairness_slack) ×`` its
+    weighted fair share; ``inf`` turns the limit off. The limit gives way only where keeping it
+    would leave a customer unassigned or pass over a rep who knows the industry."""
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     """What is written."""
 
@@ -132,6 +143,7 @@ class Settings:
     sla: SlaSettings = field(default_factory=SlaSettings)
     pool: PoolSettings = field(default_factory=PoolSettings)
     duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
+    optimal: OptimalSettings = field(default_factory=OptimalSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
     columns: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
     """Your own headers for canonical columns, e.g. ``{ customer = "客户全称" }``: for exports
@@ -262,6 +274,11 @@ def _check_semantics(settings: Settings, problems: list[str]) -> None:
     if settings.pool.reclaim_after_days <= 0:
         problems.append(
             f"pool.reclaim_after_days: must be > 0, got {settings.pool.reclaim_after_days}"
+        )
+    slack = settings.optimal.fairness_slack
+    if not slack >= 0:  # also refuses nan
+        problems.append(
+            f"optimal.fairness_slack: must be >= 0 (inf turns the limit off), got {slack}"
         )
     if settings.output.rep_sheets_max < 0:
         problems.append("output.rep_sheets_max: must be >= 0")

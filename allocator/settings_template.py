@@ -58,6 +58,14 @@ exclude_previous_owner = true
 # who keeps a duplicate group claimed by several owners
 conflict_policy = "earliest"
 
+[optimal]
+# 全局最优：每位销售的积分（余额 + 本期所得）不超过其加权公平份额的 (1 + fairness_slack) 倍；
+# 仅在否则会有客户无人跟进或越过擅长该行业的销售时放宽；inf 表示不限制
+# optimal: no rep's points (balance + received) above (1 + fairness_slack) × its weighted fair
+# share; relaxed only where keeping it would leave a customer unassigned or pass over a rep who
+# knows the industry; inf turns the limit off
+fairness_slack = 0.25
+
 [columns]
 # 自定义表头：标准列名 = 你的表头 / your own headers: canonical column = your header, e.g.
 # customer = "客户全称"

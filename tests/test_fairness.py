@@ -64,6 +64,8 @@ def test_fairness_hand_computed() -> None:
     # 400 points over two equal weights: fair share 200 each.
     assert figures.share_max == pytest.approx(1.5)
     assert figures.share_min == pytest.approx(0.5)
+    # Points 300 and 100: mean absolute difference 200 over twice the mean 200.
+    assert figures.gini_points == pytest.approx(0.25)
 
 
 def test_weights_change_the_fair_share() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import MakeWorkbook
 
 from allocator.errors import AllocatorError, SettingsError
 from allocator.settings import (
@@ -76,6 +78,7 @@ def test_defaults_match_the_spec() -> None:
     assert settings.output.mask_contacts is True
     assert settings.output.rep_sheets_max == 50
     assert settings.output.table_rows_max == 100_000
+    assert settings.optimal.fairness_slack == 0.25
 
 
 def test_spec_defaults_block_parses_to_the_defaults() -> None:
@@ -113,6 +116,36 @@ def test_values_are_read() -> None:
     assert settings.pool.exclude_previous_owner is False
     assert settings.duplicates.conflict_policy == "highest_value"
     assert settings.output.rep_sheets_max == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "slack"), [("0", 0.0), ("0.5", 0.5), ("2", 2.0), ("inf", math.inf)]
+)
+def test_fairness_slack_is_read(text: str, slack: float) -> None:
+    settings = parse(f"[optimal]\nfairness_slack = {text}")
+    assert settings.optimal.fairness_slack == slack
+    assert isinstance(settings.optimal.fairness_slack, float)
+
+
+def test_fairness_slack_reaches_the_optimal_strategy(make_workbook: MakeWorkbook) -> None:
+    """Two equal customers, two reps of whom one converts better: within 1.25 × an equal share
+    each gets one; with the limit off the better one takes both."""
+    from conftest import allocate_file
+
+    customers = [
+        {"customer_id": "C1"},
+        {"customer_id": "C2"},
+        {"customer_id": "H1", "owner": "Zhang Wei", "stage": "won"},
+        {"customer_id": "H2", "owner": "Li Na", "stage": "lost"},
+    ]
+    reps = [{"rep_id": "S1", "name": "Zhang Wei"}, {"rep_id": "S2", "name": "Li Na"}]
+    path = make_workbook(customers, reps)
+    owners = {}
+    for slack in ("0.25", "inf"):
+        settings = parse(f'strategy = "optimal"\n[optimal]\nfairness_slack = {slack}')
+        table = allocate_file(path, settings).assignments.set_index("customer_id")
+        owners[slack] = sorted(table.loc[["C1", "C2"], "owner"])
+    assert owners == {"0.25": ["Li Na", "Zhang Wei"], "inf": ["Zhang Wei", "Zhang Wei"]}
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
@@ -178,6 +211,17 @@ def test_every_strategy_is_accepted(strategy: str) -> None:
         ("[sla]\nlow_hours = 0", "sla.low_hours: must be > 0"),
         ("[pool]\nreclaim_after_days = -1", "pool.reclaim_after_days: must be > 0"),
         ("[output]\ntable_rows_max = 0", "output.table_rows_max: must be >= 1"),
+        (
+            "[optimal]\nfairness_slack = -0.5",
+            "optimal.fairness_slack: must be >= 0 (inf turns the limit off), got -0.5",
+        ),
+        ("[optimal]\nfairness_slack = nan", "optimal.fairness_slack: must be >= 0"),
+        ('[optimal]\nfairness_slack = "low"', "optimal.fairness_slack: expected a number"),
+        (
+            "[optimal]\nfairness_slak = 1",
+            "optimal.fairness_slak: unknown setting (did you mean 'fairness_slack'?)",
+        ),
+        ("[optimul]\nfairness_slack = 1", "optimul: unknown setting (did you mean 'optimal'?)"),
     ],
 )
 def test_problem_is_reported_with_its_key_path(toml: str, fragment: str) -> None:
@@ -320,6 +364,7 @@ def test_init_template_is_exactly_the_defaults() -> None:
 
     assert parse_settings(tomllib.loads(DEFAULT_TOML)) == Settings()
     assert "积分制" in DEFAULT_TOML and "points" in DEFAULT_TOML
+    assert "[optimal]\n" in DEFAULT_TOML and "\nfairness_slack = 0.25\n" in DEFAULT_TOML
 
 
 def test_init_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:

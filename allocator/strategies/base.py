@@ -3,6 +3,8 @@ candidate sets, rep capacities; each customer gets at most one rep, never beyond
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +43,13 @@ class AssignmentProblem:
     team's rate); used by ``performance`` and ``optimal``."""
     rep_conversion: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Per rep: smoothed overall conversion rate (for industries with no history)."""
+    fairness_slack: float = 0.25
+    """``optimal`` keeps every rep's points within ``(1 + fairness_slack) ×`` its weighted fair
+    share (``allocator.toml``: ``[optimal] fairness_slack``); ``inf`` turns the limit off."""
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.fairness_slack) or self.fairness_slack < 0:
+            raise ValueError(f"fairness_slack must be >= 0, got {self.fairness_slack!r}")
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,9 @@ class AssignmentResult:
     """Chosen rep position, -1 when no candidate had capacity left."""
     figure: np.ndarray
     """The number that decided (e.g. the winner's points before the charge); NaN if none."""
+    detail: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Further per-customer figures a strategy offers for its reasons (``optimal``: the chosen
+    rep's rank among the candidates, the best rate, why the better ones did not take it)."""
 
 
 class Strategy(Protocol):
