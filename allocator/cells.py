@@ -174,7 +174,8 @@ def report_overlong_text(sheet: RawSheet, collect: Collector) -> None:
         if texts.empty or max(map(len, texts.tolist())) <= EXCEL_TEXT_MAX:
             continue
         lengths = texts.str.len()
-        for row, length in lengths[lengths > EXCEL_TEXT_MAX].items():
+        long = lengths[lengths > EXCEL_TEXT_MAX]
+        for row, length in zip(long.index.tolist(), long.tolist(), strict=True):
             start = str(texts.at[row])[:40]
             collect.add(
                 "text_too_long",

@@ -289,6 +289,4 @@ def report_only(
     progress("write")
     write_text_atomic(html_path, html.encode("utf-8"))
     write_text_atomic(eml_path, eml)
-    return ReportResult(
-        allocation=allocation, lang=prepared.lang, written=(html_path, eml_path)
-    )
+    return ReportResult(allocation=allocation, lang=prepared.lang, written=(html_path, eml_path))
