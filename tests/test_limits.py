@@ -53,7 +53,7 @@ def write_sheet(path: Path, cells: dict[tuple[int, int], Any], *, rows: int = 5)
 def measured(path: Path, **options: Any) -> dict[str, Any]:
     """Read ``path`` in a fresh interpreter; the rows read, the warnings, its peak memory."""
     script = f"""
-import json, resource, sys
+import json, sys
 from allocator.workbook import read_workbook
 from allocator.errors import AllocatorError
 try:
@@ -62,7 +62,11 @@ try:
                "issues": [(i.code, i.cell) for i in book.issues]}}
 except AllocatorError as exc:
     result = {{"error": str(exc)}}
-result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child of a big pytest
+# process would report the parent's size.
+with open("/proc/self/status") as status:
+    line = next(x for x in status if x.startswith("VmHWM:"))
+result["peak_mib"] = int(line.split()[1]) / 1024
 print(json.dumps(result))
 """
     done = subprocess.run(
