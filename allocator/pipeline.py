@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -146,6 +146,17 @@ def run(
     )
     progress("allocate")
     allocation = allocate(prepared.inputs, settings, as_of=as_of, lang=prepared.lang, run=info)
+    if settings.strategy == "optimal":
+        # The report shows what solving the week as a whole gained over the default.
+        from .compare import gain_over_points
+
+        gain = gain_over_points(prepared.inputs, settings, as_of=as_of, optimal=allocation)
+        stats = {
+            **allocation.stats,
+            "optimal_expected_value": gain.optimal_value,
+            "points_expected_value": gain.points_value,
+        }
+        allocation = replace(allocation, stats=stats)
     progress("report")
     context = build_report_context(allocation, lang=prepared.lang)
     html = render_report(context, lang=prepared.lang)

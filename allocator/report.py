@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,22 @@ def _stat_label(key: str, book: bool) -> str:
     return own if book and own in REPORT_TEXT else f"stat_{key}"
 
 
+def _gain_line(stats: Mapping[str, Any], lang: str) -> str | None:
+    """optimal's expected won value against points' on the same input, when optimal ran."""
+    if "optimal_expected_value" not in stats or "points_expected_value" not in stats:
+        return None
+    optimal, points = float(stats["optimal_expected_value"]), float(stats["points_expected_value"])
+    ratio = f"{optimal / points - 1:+.1%}" if points else DASH
+    return rt(
+        lang,
+        "gain_over_points",
+        optimal=f"{optimal:,.0f}",
+        points=f"{points:,.0f}",
+        difference=f"{optimal - points:+,.0f}",
+        ratio=ratio,
+    )
+
+
 def build_report_context(allocation: Allocation, *, lang: str, mode: str = "run") -> dict[str, Any]:
     """Everything the report template shows, as plain Python data; pure and deterministic.
 
@@ -319,6 +336,7 @@ def build_report_context(allocation: Allocation, *, lang: str, mode: str = "run"
         ],
         "week_title": rt(lang, "section_book" if book else "section_week"),
         "summary": rt(lang, "book_summary" if book else "week_summary", **counts_text),
+        "gain": _gain_line(stats, lang),
         "counts": counts,
         "tiles": tiles,
         "reps": rows,

@@ -29,6 +29,12 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
         "{customers_in} customer rows this week: {assigned} assigned ({new} of them new), "
         "{reps_active} of {reps} reps available for new customers, {unassigned} left in the pool.",
     ),
+    "gain_over_points": (
+        "全局最优（optimal）在本周数据上的预计成交额为 {optimal}，积分制（points）为 {points}，"
+        "多出 {difference}（{ratio}）。",
+        "On this week's input, optimal expects {optimal} of won value against {points} for "
+        "points: {difference} more ({ratio}).",
+    ),
     "stat_customers_in": ("本周客户", "Customers in"),
     "stat_assigned": ("已分配", "Assigned"),
     "stat_new": ("新分配", "New"),

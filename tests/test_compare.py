@@ -302,3 +302,28 @@ def test_expected_rate_falls_back_to_the_reps_overall_rate() -> None:
     rates = table.expected(np.array([0, 1, 1, 0, -1]), industry)
     assert rates[:4].tolist() == [0.2, 0.3, 0.4, 0.5]
     assert np.isnan(rates[4])
+
+
+def test_weekly_report_shows_optimals_gain_over_points(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from allocator.compare import gain_over_points
+    from allocator.pipeline import prepare, run
+    from allocator.settings import Settings
+
+    sample = Path(__file__).resolve().parent.parent / "sample_workbooks" / "sample_zh.xlsx"
+    settings = Settings().with_overrides(strategy="optimal")
+    as_of = datetime(2026, 11, 23, 9)
+    result = run(sample, settings=settings, as_of=as_of, out_dir=tmp_path / "opt")
+    stats = result.allocation.stats
+    expected = gain_over_points(
+        prepare(sample, settings=settings, as_of=as_of).inputs, settings, as_of=as_of
+    )
+    assert stats["optimal_expected_value"] == pytest.approx(expected.optimal_value)
+    assert stats["points_expected_value"] == pytest.approx(expected.points_value)
+    html = (tmp_path / "opt" / "report.html").read_text(encoding="utf-8")
+    assert "全局最优（optimal）在本周数据上的预计成交额为" in html
+    assert f"{expected.optimal_value:,.0f}" in html
+    plain = run(sample, settings=Settings(), as_of=as_of, out_dir=tmp_path / "points")
+    assert "optimal_expected_value" not in plain.allocation.stats
+    assert "全局最优（optimal）" not in (tmp_path / "points" / "report.html").read_text("utf-8")
