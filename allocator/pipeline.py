@@ -90,6 +90,22 @@ def prepare(
     return Prepared(book=book, inputs=inputs, lang=run_lang)
 
 
+def _run_info(
+    path: Path, prepared: Prepared, settings: Settings, as_of: datetime, settings_path: Path | None
+) -> RunInfo:
+    """What identifies a run (the Run sheet, the report's header)."""
+    return RunInfo(
+        input_path=str(Path(path).resolve()),
+        input_sha256=prepared.book.sha256,
+        as_of=as_of,
+        strategy=settings.strategy,
+        language=prepared.lang,
+        version=__version__,
+        settings=settings.to_dict(),
+        settings_path=str(settings_path) if settings_path else None,
+    )
+
+
 def default_out_dir(as_of: datetime, cwd: Path | None = None) -> Path:
     """``./allocation-YYYY-MM-DD`` for the run date."""
     return (cwd or Path.cwd()) / f"allocation-{as_of:%Y-%m-%d}"
@@ -134,16 +150,7 @@ def run(
         lost = check_write_back(prepared.book, lang=prepared.lang, force=force)
         if lost:
             warnings = (lost_warning(prepared.book, lost, prepared.lang),)
-    info = RunInfo(
-        input_path=str(Path(path).resolve()),
-        input_sha256=prepared.book.sha256,
-        as_of=as_of,
-        strategy=settings.strategy,
-        language=prepared.lang,
-        version=__version__,
-        settings=settings.to_dict(),
-        settings_path=str(settings_path) if settings_path else None,
-    )
+    info = _run_info(path, prepared, settings, as_of, settings_path)
     progress("allocate")
     allocation = allocate(prepared.inputs, settings, as_of=as_of, lang=prepared.lang, run=info)
     if settings.strategy == "optimal":
@@ -277,16 +284,7 @@ def report_only(
         progress=progress,
         password=password,
     )
-    info = RunInfo(
-        input_path=str(Path(path).resolve()),
-        input_sha256=prepared.book.sha256,
-        as_of=as_of,
-        strategy=settings.strategy,
-        language=prepared.lang,
-        version=__version__,
-        settings=settings.to_dict(),
-        settings_path=str(settings_path) if settings_path else None,
-    )
+    info = _run_info(path, prepared, settings, as_of, settings_path)
     progress("report")
     allocation = book_state(prepared.inputs, settings, as_of=as_of, run=info)
     context = build_report_context(allocation, lang=prepared.lang, mode="book")

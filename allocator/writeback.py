@@ -33,8 +33,9 @@ import pandas as pd
 from .errors import OutputError, WriteBackFormatError, WriteBackRefusedError
 from .export.display import Columns, display_columns, number_format, unique_headers
 from .export.files import OutputSet
+from .export.manager import FIXED_SHEETS
 from .export.names import safe_sheet_name
-from .export.rows import column_width
+from .export.rows import FORMULA_LEADS, column_width
 from .export.run_sheet import run_columns
 from .i18n import column_label, sheet_label, t
 from .model import Allocation, RawSheet, RawWorkbook
@@ -58,18 +59,10 @@ __all__ = [
 ]
 
 WRITE_BACK_FORMATS = frozenset({"xlsx", "xlsm"})
-RESULT_SHEETS = (
-    "Summary",
-    "Assignments",
-    "Unassigned",
-    "Exceptions",
-    "Conflicts",
-    "Changes",
-    "Run",
-)
+RESULT_SHEETS = FIXED_SHEETS
 """The manager workbook's sheets, without the per-rep ones (the Assignments filter serves)."""
 TABLE_STYLE = "TableStyleMedium2"
-TEXT_PREFIXES = ("=", "+", "-", "@")
+TEXT_PREFIXES = FORMULA_LEADS
 """Text starting with these would be read as a formula when a user edits the cell."""
 _RED = ("FFC7CE", "9C0006")
 _AMBER = ("FFEB9C", "9C5700")

@@ -171,29 +171,20 @@ def write_manager_workbook(
     assignments = allocation.assignments.reset_index(drop=True)
     columns = display_columns(assignments, lang, mask=mask)
     headers = unique_headers(lang, columns)
-    if not rep_sheets:
-        sheet = prepare(columns, headers, chunked=True, due_column="due_by")
-        write_sheet(
-            sheets[labels["Assignments"]],
-            sheet,
-            formats,
-            as_table=as_table,
-            as_of=as_of,
-            tally=tally,
-        )
-    else:
-        # Converted once; the Assignments sheet and every rep sheet take rows from this array.
-        sheet = prepare(columns, headers, due_column="due_by")
+    # With rep sheets the rows are converted once and every rep sheet takes its slice of them;
+    # without, they are converted a chunk at a time as they are written.
+    sheet = prepare(columns, headers, chunked=not rep_sheets, due_column="due_by")
+    write_sheet(
+        sheets[labels["Assignments"]],
+        sheet,
+        formats,
+        as_table=as_table,
+        as_of=as_of,
+        tally=tally,
+    )
+    if rep_sheets:
         rows = sheet.rows
         assert isinstance(rows, Block)  # prepared unchunked just above
-        write_sheet(
-            sheets[labels["Assignments"]],
-            sheet,
-            formats,
-            as_table=as_table,
-            as_of=as_of,
-            tally=tally,
-        )
         groups = group_by_owner(assignments, reps)
         back = label(lang, "back", summary=labels["Summary"])
         link = [[Cell(back, url=_internal(labels["Summary"]))]]

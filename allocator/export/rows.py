@@ -32,8 +32,6 @@ __all__ = [
 ]
 
 WIDTH_MIN, WIDTH_MAX = 6.0, 60.0
-EXCEL_TEXT_MAX = 32_767
-"""Characters Excel keeps in one cell; longer text is cut (and reported before writing)."""
 FORMULA_LEADS = ("=", "+", "-", "@")
 """Text starting with one of these becomes a formula when a user edits the cell or re-imports
 a CSV save of it, unless the cell carries Excel's quote prefix."""
@@ -142,17 +140,6 @@ def convert_column(series: pd.Series) -> Column:
         return Column(values, "bool")
     is_text = pd.Series(values, dtype=object).map(type).isin([str]).to_numpy(dtype=bool)
     return Column(values, "mixed", _quoted(values, is_text))
-
-
-def overlong_text(column: Column) -> np.ndarray | None:
-    """Positions of text cells longer than Excel keeps; None when there are none."""
-    if column.kind not in ("text", "mixed"):
-        return None
-    texts = [v for v in column.values.tolist() if type(v) is str]
-    if not texts or max(map(len, texts)) <= EXCEL_TEXT_MAX:
-        return None
-    lengths = pd.Series(column.values, dtype=object).str.len()
-    return np.flatnonzero(lengths.fillna(0).to_numpy() > EXCEL_TEXT_MAX)
 
 
 class Block:
