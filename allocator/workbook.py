@@ -189,7 +189,7 @@ def _uses_1904(archive: zipfile.ZipFile, fmt: str) -> bool:
 
             return xlsb_uses_1904(archive.read("xl/workbook.bin"))
         head = archive.read("xl/workbook.xml")[:4096]
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except Exception:  # a damaged part is reported by the reader; the epoch falls back to 1900
         return False
     return re.search(rb'date1904="(1|true)"', head) is not None
 
@@ -347,7 +347,7 @@ def _date1904(source: ExcelSource) -> bool:
         data = source.raw_bytes()
         with zipfile.ZipFile(io.BytesIO(data) if data else source.path) as archive:
             return _uses_1904(archive, source.fmt)
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # as above: the reader reports the damage
         return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +11,14 @@ from typing import Any
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
+from hypothesis import settings
+
+# CI replays the same examples on every run, so a red build always points at a change, never at
+# the luck of the draw; on a developer's machine each run explores new examples (and a failure
+# prints the blob that reproduces it). .ci/run sets CI=1.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "explore")
 
 AS_OF = datetime(2026, 11, 23, 9, 0)
 

@@ -67,6 +67,23 @@ def test_a_damaged_zip(runner: CliRunner, tmp_path: Path) -> None:
         f"error: cannot read {path}: damaged zip container (File is not a zip file)\n"
     )
 
+def test_a_zip_of_an_unknown_version(
+    runner: CliRunner, make_workbook: MakeWorkbook, tmp_path: Path
+) -> None:
+    """zipfile raises NotImplementedError, not BadZipFile, for a version it does not know (found
+    by the fuzz test: one flipped bit in the central directory)."""
+    data = bytearray(make_workbook(customers=[{}]).read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 84  # 'version needed to extract' of the first entry: 8.4
+    path = tmp_path / "version.xlsx"
+    path.write_bytes(bytes(data))
+    result = validate(runner, path)
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"error: cannot read {path}: damaged zip container (zip file version 8.4)\n"
+    )
+
+
 
 def test_too_many_parts(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "parts.xlsx"
