@@ -67,6 +67,7 @@ def test_a_damaged_zip(runner: CliRunner, tmp_path: Path) -> None:
         f"error: cannot read {path}: damaged zip container (File is not a zip file)\n"
     )
 
+
 def test_a_zip_of_an_unknown_version(
     runner: CliRunner, make_workbook: MakeWorkbook, tmp_path: Path
 ) -> None:
@@ -82,7 +83,6 @@ def test_a_zip_of_an_unknown_version(
     assert result.stderr == (
         f"error: cannot read {path}: damaged zip container (zip file version 8.4)\n"
     )
-
 
 
 def test_too_many_parts(runner: CliRunner, tmp_path: Path) -> None:
