@@ -14,11 +14,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from ..errors import OutputError
 from ..model import Allocation
 from ..settings import OutputSettings
-from .background import Background, can_fork
+from .apart import Share
+from .background import Background, Report, can_fork
 from .files import OutputSet, check_out_dir, collect_garbage, write_text_atomic
-from .manager import write_manager_workbook
+from .manager import ManagerWorkbook
 from .names import safe_file_name, safe_sheet_name
-from .rep_books import plan_rep_books, write_rep_books
+from .rep_books import plan_rep_books, rep_book_cells, write_rep_books
 
 __all__ = ["safe_file_name", "safe_sheet_name", "write_outputs", "write_text_atomic"]
 
@@ -56,8 +57,9 @@ def write_outputs(
 
     ``extra_files`` maps relative names (``report.html``) to their bytes. An existing non-empty
     ``out_dir`` is refused unless ``force``. ``parallel`` writes the per-rep workbooks in a
-    second process (None: when there are enough rows and ``fork`` is available). ``progress``
-    is told the fraction of the manager workbook written, the larger of the two jobs.
+    second process (None: when there are enough rows and ``fork`` is available), which first
+    writes the last rows of the manager workbook's big sheets when that evens out the work
+    (:mod:`.apart`). ``progress`` is told the fraction of the manager workbook written.
 
     Returns the written paths (manager workbook, rep workbooks, extra files). Raises
     :class:`OutputError` when a file cannot be written; files open in Excel are reported
@@ -71,16 +73,23 @@ def write_outputs(
     background = settings.per_rep_workbooks and parallel and can_fork()
     with _frozen_gc():
         outputs = OutputSet(out_dir)
-        # The forked writer plans its books itself: the parent has the bigger workbook to write.
-        child = (
-            Background(lambda: _rep_books_job(allocation, out_dir, lang, settings))
-            if background
-            else None
-        )
+        child: Background | None = None
         try:
             with outputs.target(out_dir / MANAGER_WORKBOOK) as temp:
-                write_manager_workbook(
-                    allocation, temp, lang=lang, settings=settings, progress=progress
+                # Opened before the fork: the child inherits it to write some of its rows.
+                manager = ManagerWorkbook(allocation, temp, lang=lang, settings=settings)
+                share = manager.share(rep_book_cells(allocation)) if background else Share()
+                if background:
+                    # The child plans its books itself: the parent has the bigger share to write.
+                    child = Background(
+                        lambda report: _second_job(
+                            manager, share, report, allocation, out_dir, lang, settings
+                        )
+                    )
+                manager.write(
+                    progress=progress,
+                    share=share,
+                    rows_apart=child.part if child is not None else None,
                 )
             collect_garbage()
             if settings.per_rep_workbooks and child is None:
@@ -100,12 +109,22 @@ def write_outputs(
     return _in_order(outputs.written, out_dir, extra_files)
 
 
-def _rep_books_job(
-    allocation: Allocation, out_dir: Path, lang: str, settings: OutputSettings
+def _second_job(
+    manager: ManagerWorkbook,
+    share: Share,
+    report: Report,
+    allocation: Allocation,
+    out_dir: Path,
+    lang: str,
+    settings: OutputSettings,
 ) -> tuple[list[str], list[str]]:
-    """Plan and write the per-rep workbooks (run in the forked child)."""
+    """In the forked child: the rows ``share`` gives it of the manager workbook (reported to
+    the parent, which needs them to finish that workbook), then the per-rep workbooks."""
+    if share.tails:
+        report(manager.write_apart(share))
     outputs = OutputSet(out_dir)
-    write_rep_books(plan_rep_books(allocation, lang=lang, settings=settings), outputs)
+    if settings.per_rep_workbooks:
+        write_rep_books(plan_rep_books(allocation, lang=lang, settings=settings), outputs)
     return [str(p) for p in outputs.written], [str(p) for p in outputs.locked]
 
 

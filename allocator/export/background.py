@@ -13,13 +13,16 @@ import traceback
 import warnings
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any, NoReturn
 
-from ..errors import AllocatorError, OutputError
+from ..errors import AllocatorError, InternalError, OutputError
 
 __all__ = ["Background", "can_fork"]
 
-Job = Callable[[], tuple[list[str], list[str]]]
-"""Writes files; returns (written paths, locked paths)."""
+Report = Callable[[Any], None]
+"""Sends the parent a result it needs before the job ends (:meth:`Background.part`)."""
+Job = Callable[[Report], tuple[list[str], list[str]]]
+"""Writes files, reporting one part on the way; returns (written paths, locked paths)."""
 
 
 def can_fork() -> bool:
@@ -29,7 +32,7 @@ def can_fork() -> bool:
 
 def _child(job: Job, conn: Connection) -> None:
     try:
-        conn.send(("ok", job()))
+        conn.send(("ok", job(lambda part: conn.send(("part", part)))))
     except AllocatorError as exc:
         conn.send(("error", (exc.message, exc.hint)))
     except BaseException:
@@ -57,23 +60,45 @@ class Background:
         self._conn.close()
         self._process.join()
 
-    def result(self) -> tuple[list[str], list[str]]:
-        """Wait for the child; its (written, locked) paths, or its error raised here."""
+    def _receive(self) -> tuple[str, Any]:
         try:
             status, payload = self._conn.recv()
         except EOFError:
-            status, payload = "died", None
+            return "died", None
+        return status, payload
+
+    def part(self) -> Any:
+        """Wait for the part the child reports on the way; its error raised here if it failed
+        first."""
+        status, payload = self._receive()
+        if status == "part":
+            return payload
+        self._conn.close()
+        self._process.join()
+        if status == "ok":
+            raise InternalError("the second writer process ended without its part")
+        self._raise(status, payload)
+
+    def result(self) -> tuple[list[str], list[str]]:
+        """Wait for the child; its (written, locked) paths, or its error raised here."""
+        try:
+            status, payload = self._receive()
+            if status == "part":  # a part nobody asked for
+                status, payload = self._receive()
         finally:
             self._conn.close()
             self._process.join()
         if status == "ok":
             return payload
+        self._raise(status, payload)
+
+    def _raise(self, status: str, payload: Any) -> NoReturn:
         if status == "error":
             message, hint = payload
             raise OutputError(message, hint=hint)
         if status == "crash":
-            raise RuntimeError(f"the per-rep workbook writer failed:\n{payload}")
+            raise RuntimeError(f"the second writer process failed:\n{payload}")
         raise OutputError(
-            f"the per-rep workbook writer stopped unexpectedly (exit code "
+            f"the second writer process stopped unexpectedly (exit code "
             f"{self._process.exitcode}); the system may be out of memory"
         )

@@ -3,17 +3,29 @@ Exceptions, Conflicts, Changes and Run (SPEC §4)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..errors import InternalError
 from ..fairness import RECEIVED, fairness
 from ..i18n import sheet_label
 from ..model import Allocation
 from ..settings import OutputSettings
+from .apart import (
+    CLOSE_WEIGHT,
+    REP_BOOK_WEIGHT,
+    RowData,
+    Share,
+    append_rows,
+    balance,
+    discard_rows,
+    pin_formats,
+    write_rows_apart,
+)
 from .display import Columns, display_columns, unique_headers
 from .grouping import group_by_owner
 from .labels import label
@@ -32,7 +44,7 @@ from .sheets import (
     write_sheet,
 )
 
-__all__ = ["fairness_rows", "rep_sheet_names", "write_manager_workbook"]
+__all__ = ["ManagerWorkbook", "fairness_rows", "rep_sheet_names", "write_manager_workbook"]
 
 FIXED_SHEETS = ("Summary", "Assignments", "Unassigned", "Exceptions", "Conflicts", "Changes", "Run")
 _NOT_SUMMED = frozenset({"capacity_used", "rep_id", "weight"})
@@ -136,6 +148,171 @@ def _rows_to_write(allocation: Allocation, rep_sheets: int) -> int:
     return assigned + sum(len(frame) for frame in frames)
 
 
+SIMPLE_SHEETS: tuple[tuple[str, str, bool], ...] = (
+    ("Unassigned", "unassigned", True),
+    ("Exceptions", "exceptions", False),
+    ("Conflicts", "conflicts", True),
+    ("Changes", "changes", True),
+)
+"""(sheet, Allocation field, translate codes): the sheets that are one frame each, as it is."""
+
+
+class ManagerWorkbook:
+    """The manager workbook, opened and laid out before any cell is written, so that a forked
+    writer can produce the last rows of its big plain sheets (:meth:`write_apart`) while this
+    process writes the rest (:meth:`write`)."""
+
+    def __init__(
+        self, allocation: Allocation, path: Path, *, lang: str, settings: OutputSettings
+    ) -> None:
+        self.allocation, self.path, self.lang, self.settings = allocation, path, lang, settings
+        self.labels = {name: sheet_label(lang, name) for name in FIXED_SHEETS}
+        self.reps = allocation.reps.reset_index(drop=True)
+        self.rep_sheets = rep_sheet_names(self.reps, lang, settings)
+        # XlsxWriter refuses tables in constant_memory mode, which only pays off for huge sheets.
+        self.constant_memory = _largest(allocation) > settings.table_rows_max
+        self.workbook = open_workbook(
+            path, constant_memory=self.constant_memory, created=allocation.run.as_of
+        )
+        self.formats = Formats(self.workbook)
+        order = ["Summary", "Assignments", *[None] * len(self.rep_sheets), *FIXED_SHEETS[2:]]
+        names = [self.labels[key] if key else "" for key in order]
+        names[2 : 2 + len(self.rep_sheets)] = self.rep_sheets
+        self.sheets = {name: self.workbook.add_worksheet(name) for name in names}
+        # Numbered now, whether or not another process writes some rows: the workbook's bytes
+        # never depend on who wrote what.
+        pin_formats(self.workbook, self.formats)
+        self.frames: dict[str, tuple[pd.DataFrame, bool]] = {
+            "Assignments": (allocation.assignments.reset_index(drop=True), True),
+            **{
+                key: (getattr(allocation, field_name), translate)
+                for key, field_name, translate in SIMPLE_SHEETS
+            },
+        }
+
+    def _plain(self, key: str, rows: slice = slice(None), *, chunked: bool = True) -> Sheet:
+        """Plain sheet ``key`` (the frame's ``rows``) as shown: display columns, formats."""
+        frame, translate = self.frames[key]
+        columns = display_columns(
+            frame.iloc[rows], self.lang, mask=self.settings.mask_contacts, translate=translate
+        )
+        return prepare(
+            columns, unique_headers(self.lang, columns), chunked=chunked, due_column="due_by"
+        )
+
+    def share(self, rep_book_cells: int) -> Share:
+        """What the second process should write of this workbook before the ``rep_book_cells``
+        cells of the per-rep workbooks, so that both finish about together: the ends of the
+        plain sheets (smallest first, Assignments last), only when they are streamed."""
+        if not self.constant_memory:
+            return Share()
+        sizes = {key: frame.shape for key, (frame, _) in self.frames.items()}
+        total = sum(rows * width for rows, width in sizes.values())
+        if self.rep_sheets:  # every assigned row is written twice
+            total += sizes["Assignments"][0] * sizes["Assignments"][1]
+        movable = sorted(
+            ((key, rows, width) for key, (rows, width) in sizes.items() if key != "Assignments"),
+            key=lambda item: (item[1] * item[2], item[0]),
+        )
+        movable.append(("Assignments", *sizes["Assignments"]))
+        return balance(total * (1 + CLOSE_WEIGHT), rep_book_cells * REP_BOOK_WEIGHT, movable)
+
+    def write_apart(self, share: Share) -> dict[str, RowData]:
+        """In the forked writer: the rows ``share`` gives it, one file per sheet."""
+        return {
+            key: write_rows_apart(
+                self.workbook, self._plain(key, slice(start, None)), self.formats, first_row=start
+            )
+            for key, start in share.tails
+        }
+
+    def write(
+        self,
+        *,
+        progress: Callable[[float], None] | None = None,
+        share: Share | None = None,
+        rows_apart: Callable[[], Mapping[str, RowData]] | None = None,
+    ) -> None:
+        """Write every sheet and close the workbook; the rows that ``share`` gives the other
+        process come from ``rows_apart``, called once they are needed.
+
+        ``progress`` is told the fraction done: rows fed count for the first half, XlsxWriter's
+        assembling of the file on close for the rest."""
+        share = share or Share()
+        allocation, lang, labels, sheets = self.allocation, self.lang, self.labels, self.sheets
+        formats, rep_sheets = self.formats, self.rep_sheets
+        as_of = allocation.run.as_of
+        as_table = not self.constant_memory
+        elsewhere = sum(len(self.frames[key][0]) - start for key, start in share.tails)
+        tally = _Tally(_rows_to_write(allocation, len(rep_sheets)) - elsewhere, progress)
+        received: dict[str, RowData] = {}
+
+        def plain(key: str, sheet: Sheet) -> None:
+            worksheet, start = sheets[labels[key]], share.start(key)
+            write_sheet(
+                worksheet,
+                sheet,
+                formats,
+                as_table=as_table,
+                as_of=as_of,
+                tally=tally,
+                until=start,
+            )
+            if start is not None:
+                if not received:
+                    if rows_apart is None:
+                        raise InternalError("rows were given to another process but none came")
+                    received.update(rows_apart())
+                append_rows(worksheet, received.pop(key))
+
+        try:
+            summary = _summary_sheet(self.reps, lang, rep_sheets)
+            write_sheet(sheets[labels["Summary"]], summary, formats, as_table=as_table)
+            sheets[labels["Summary"]].set_column(
+                len(summary.columns) + 1, len(summary.columns) + 1, 30
+            )
+            # With rep sheets the rows are converted once and every rep sheet takes its slice
+            # of them; without, they are converted a chunk at a time as they are written.
+            assigned = self._plain("Assignments", chunked=not rep_sheets)
+            plain("Assignments", assigned)
+            if rep_sheets:
+                assignments = self.frames["Assignments"][0]
+                rows = assigned.rows
+                assert isinstance(rows, Block)  # prepared unchunked when there are rep sheets
+                groups = group_by_owner(assignments, self.reps)
+                back = label(lang, "back", summary=labels["Summary"])
+                link = [[Cell(back, url=_internal(labels["Summary"]))]]
+                for rep, name in enumerate(rep_sheets):
+                    mine = rows.take(groups.positions[groups.slice(rep)])
+                    rep_sheet = replace(assigned, rows=mine, beside=link)
+                    write_sheet(
+                        sheets[name],
+                        rep_sheet,
+                        formats,
+                        as_table=as_table,
+                        as_of=as_of,
+                        tally=tally,
+                    )
+                del rows
+            del assigned
+            for key, _, _ in SIMPLE_SHEETS:
+                plain(key, self._plain(key))
+            run = run_columns(allocation, lang)
+            write_sheet(
+                sheets[labels["Run"]],
+                prepare(run, unique_headers(lang, run)),
+                formats,
+                as_table=as_table,
+            )
+            for worksheet in sheets.values():
+                print_setup(worksheet)
+            close_workbook(self.workbook, self.path)
+        finally:
+            discard_rows(received)  # only what an error left behind
+        if progress:
+            progress(1.0)
+
+
 def write_manager_workbook(
     allocation: Allocation,
     path: Path,
@@ -144,77 +321,6 @@ def write_manager_workbook(
     settings: OutputSettings,
     progress: Callable[[float], None] | None = None,
 ) -> None:
-    """Write the manager workbook to ``path`` (the caller renames it into place).
-
-    ``progress`` is told the fraction done: rows fed count for the first half, XlsxWriter's
-    assembling of the file on close for the rest."""
-    labels = {name: sheet_label(lang, name) for name in FIXED_SHEETS}
-    reps = allocation.reps.reset_index(drop=True)
-    rep_sheets = rep_sheet_names(reps, lang, settings)
-    # XlsxWriter refuses tables in constant_memory mode, which only pays off for huge sheets.
-    big = _largest(allocation) > settings.table_rows_max
-    workbook = open_workbook(path, constant_memory=big)
-    formats = Formats(workbook)
-    order = ["Summary", "Assignments", *[None] * len(rep_sheets), *FIXED_SHEETS[2:]]
-    names = [labels[key] if key else "" for key in order]
-    names[2 : 2 + len(rep_sheets)] = rep_sheets
-    sheets = {name: workbook.add_worksheet(name) for name in names}
-    as_of = allocation.run.as_of
-    as_table = not big
-    tally = _Tally(_rows_to_write(allocation, len(rep_sheets)), progress)
-
-    summary = _summary_sheet(reps, lang, rep_sheets)
-    write_sheet(sheets[labels["Summary"]], summary, formats, as_table=as_table)
-    sheets[labels["Summary"]].set_column(len(summary.columns) + 1, len(summary.columns) + 1, 30)
-
-    mask = settings.mask_contacts
-    assignments = allocation.assignments.reset_index(drop=True)
-    columns = display_columns(assignments, lang, mask=mask)
-    headers = unique_headers(lang, columns)
-    # With rep sheets the rows are converted once and every rep sheet takes its slice of them;
-    # without, they are converted a chunk at a time as they are written.
-    sheet = prepare(columns, headers, chunked=not rep_sheets, due_column="due_by")
-    write_sheet(
-        sheets[labels["Assignments"]],
-        sheet,
-        formats,
-        as_table=as_table,
-        as_of=as_of,
-        tally=tally,
-    )
-    if rep_sheets:
-        rows = sheet.rows
-        assert isinstance(rows, Block)  # prepared unchunked just above
-        groups = group_by_owner(assignments, reps)
-        back = label(lang, "back", summary=labels["Summary"])
-        link = [[Cell(back, url=_internal(labels["Summary"]))]]
-        for rep, name in enumerate(rep_sheets):
-            mine = rows.take(groups.positions[groups.slice(rep)])
-            rep_sheet = replace(sheet, rows=mine, beside=link)
-            write_sheet(
-                sheets[name], rep_sheet, formats, as_table=as_table, as_of=as_of, tally=tally
-            )
-        del rows
-
-    simple: list[tuple[str, pd.DataFrame, bool]] = [
-        ("Unassigned", allocation.unassigned, True),
-        ("Exceptions", allocation.exceptions, False),
-        ("Conflicts", allocation.conflicts, True),
-        ("Changes", allocation.changes, True),
-    ]
-    for key, frame, translate in simple:
-        cols = display_columns(frame, lang, mask=mask, translate=translate)
-        sheet = prepare(cols, unique_headers(lang, cols), chunked=True, due_column="due_by")
-        write_sheet(
-            sheets[labels[key]], sheet, formats, as_table=as_table, as_of=as_of, tally=tally
-        )
-
-    run = run_columns(allocation, lang)
-    write_sheet(
-        sheets[labels["Run"]], prepare(run, unique_headers(lang, run)), formats, as_table=as_table
-    )
-    for worksheet in sheets.values():
-        print_setup(worksheet)
-    close_workbook(workbook, path)
-    if progress:
-        progress(1.0)
+    """Write the manager workbook to ``path`` (the caller renames it into place), all in this
+    process."""
+    ManagerWorkbook(allocation, path, lang=lang, settings=settings).write(progress=progress)

@@ -28,7 +28,7 @@ from .sheets import (
     write_sheet,
 )
 
-__all__ = ["REP_COLUMNS", "RepBook", "plan_rep_books", "write_rep_books"]
+__all__ = ["REP_COLUMNS", "RepBook", "plan_rep_books", "rep_book_cells", "write_rep_books"]
 
 REP_COLUMNS = (
     "customer_id",
@@ -99,6 +99,12 @@ def _is_open(assignments: pd.DataFrame) -> np.ndarray:
     return ~assignments["stage"].isin(CLOSED).to_numpy()
 
 
+def rep_book_cells(allocation: Allocation) -> int:
+    """Roughly how many cells the per-rep workbooks hold together (to share out the writing)."""
+    present = sum(c in allocation.assignments.columns for c in REP_COLUMNS)
+    return int(_is_open(allocation.assignments).sum()) * max(present, 1)
+
+
 def plan_rep_books(allocation: Allocation, *, lang: str, settings: OutputSettings) -> RepBooks:
     """The per-rep workbooks to write: one per rep with at least one open customer.
 
@@ -153,7 +159,7 @@ def _write_book(book: RepBook, plan: RepBooks, outputs: OutputSet) -> None:
     with outputs.target(target) as temp:
         # Small books are assembled in memory: a dozen temporary files per book cost more
         # than writing the book itself.
-        workbook = open_workbook(temp, constant_memory=big, in_memory=not big)
+        workbook = open_workbook(temp, constant_memory=big, in_memory=not big, created=plan.as_of)
         worksheet = workbook.add_worksheet(plan.sheet_name)
         write_sheet(worksheet, book.sheet, Formats(workbook), as_table=not big, as_of=plan.as_of)
         worksheet.protect("", PROTECTION)

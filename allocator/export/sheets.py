@@ -133,16 +133,26 @@ class Formats:
 
 
 def open_workbook(
-    path: Path, *, constant_memory: bool = False, in_memory: bool = False
+    path: Path,
+    *,
+    constant_memory: bool = False,
+    in_memory: bool = False,
+    created: datetime | None = None,
 ) -> Workbook:
     """A new XlsxWriter workbook at ``path`` with the text-stays-text options.
+
+    ``created`` is the time stored in the document properties (XlsxWriter's default is now):
+    the run time, so that a run with a fixed ``--as-of`` writes the same bytes every time.
 
     ``constant_memory`` streams rows to disk (no tables possible); ``in_memory`` assembles the
     package in memory instead of a dozen temporary files per workbook, which is much faster
     for the many small per-rep workbooks.
     """
     options = {**WORKBOOK_OPTIONS, "constant_memory": constant_memory, "in_memory": in_memory}
-    return xlsxwriter.Workbook(str(path), options)
+    workbook = xlsxwriter.Workbook(str(path), options)
+    if created is not None:
+        workbook.set_properties({"created": created})
+    return workbook
 
 
 def close_workbook(workbook: Workbook, target: Path) -> None:
@@ -175,16 +185,21 @@ def write_sheet(
     as_table: bool,
     as_of: datetime | None = None,
     tally: Tally | None = None,
+    until: int | None = None,
 ) -> None:
     """Write ``sheet`` from A1: header, rows, totals, links, cells beside, formats, filter.
 
-    ``tally`` is told the number of rows after each chunk (for a progress bar)."""
+    ``tally`` is told the number of rows after each chunk (for a progress bar).
+    ``until``: only the body rows before this one are written here; the others come from
+    another process (:mod:`.apart`), appended by the caller right after."""
     n_rows, n_cols = len(sheet.rows), len(sheet.columns)
     if n_rows + 2 > EXCEL_MAX_ROWS:
         raise OutputError(
             f"sheet '{worksheet.get_name()}' would have {n_rows:,} rows; Excel allows "
             f"{EXCEL_MAX_ROWS - 2:,}"
         )
+    if until is not None and (as_table or sheet.totals or sheet.urls or sheet.beside):
+        raise InternalError("only the rows of a plain streamed sheet can be written apart")
     last_col = max(n_cols - 1, 0)
     for col, (width, num_format) in enumerate(zip(sheet.widths, sheet.formats, strict=True)):
         worksheet.set_column(
@@ -213,7 +228,14 @@ def write_sheet(
     else:
         worksheet.write_row(0, 0, sheet.headers, formats.header)
     _write_cells(worksheet, 0, n_cols + 1, sheet.beside[:1], formats)
-    _write_body(worksheet, sheet, formats, totals_row=has_totals and not as_table, tally=tally)
+    _write_body(
+        worksheet,
+        sheet,
+        formats,
+        totals_row=has_totals and not as_table,
+        tally=tally,
+        until=until,
+    )
     if not as_table:
         worksheet.autofilter(0, 0, max(n_rows, 1), last_col)
     worksheet.freeze_panes(1, 0)
@@ -285,14 +307,17 @@ def _write_body(
     *,
     totals_row: bool,
     tally: Tally | None = None,
+    until: int | None = None,
 ) -> None:
-    """Data rows, then the totals row (without a table), then any cells beside left over.
+    """Data rows (those before ``until``), then the totals row (without a table), then any
+    cells beside left over.
 
     Everything goes strictly in row order: constant_memory mode flushes a row as soon as a later
     one is written. Only rows with links or cells beside them take the slower path, row by row.
     """
     n_rows, beside_col = len(sheet.rows), len(sheet.columns) + 1
-    slow = min(n_rows, max(len(sheet.beside) - 1, n_rows if sheet.urls else 0))
+    stop = n_rows if until is None else min(until, n_rows)
+    slow = min(stop, max(len(sheet.beside) - 1, n_rows if sheet.urls else 0))
     for start, chunk in sheet.rows.chunks(0, slow):
         for offset in range(len(chunk[0].values) if chunk else 0):
             r = start + offset + 1
@@ -304,7 +329,7 @@ def _write_body(
             _write_cells(worksheet, r, beside_col, sheet.beside[r : r + 1], formats)
     if tally and slow:
         tally(slow)
-    for start, chunk in sheet.rows.chunks(slow):
+    for start, chunk in sheet.rows.chunks(slow, stop):
         feed(worksheet, chunk, start + 1, formats.quoted)
         if tally and chunk:
             tally(len(chunk[0].values))
