@@ -246,6 +246,16 @@ def _assign_pool(
     )
 
 
+def _join(rows: pd.DataFrame, extra: pd.DataFrame) -> None:
+    """``rows.join(extra)`` in place: ``extra``'s columns added, aligned on the index (rows it
+    lacks get NaN). A join would copy every column of the wide frame, each time."""
+    overlap = rows.columns.intersection(extra.columns)
+    if len(overlap) or not extra.index.is_unique:
+        raise InternalError(f"cannot join columns {list(overlap)} (or a repeated index)")
+    for name in extra.columns:
+        rows[name] = extra[name]
+
+
 def allocate(
     inputs: Inputs, settings: Settings, *, as_of: datetime, lang: str, run: RunInfo
 ) -> Allocation:
@@ -256,7 +266,7 @@ def allocate(
 
     rows = customers.copy()
     rows[["score", "tier"]] = score_customers(customers, settings.scoring)
-    rows = rows.join(pool_status(customers, reps, settings, as_of))
+    _join(rows, pool_status(customers, reps, settings, as_of))
     owner_pos = rows["owner_pos"].to_numpy()
     rows["previous_owner"] = np.where(owner_pos >= 0, names[owner_pos], _NONE)
     available = available_reps(reps, as_of).to_numpy(dtype=bool)
@@ -284,7 +294,7 @@ def allocate(
     decided = _assign_pool(rows[dealt], reps, settings, as_of, open_load, inputs.rules, conversion)
     decided = follow_units(decided, rows.loc[in_pool, "dup_unit"])
     rep_pos[in_pool.to_numpy()] = decided["rep_pos"].to_numpy()
-    rows = rows.join(decided.drop(columns="rep_pos"))
+    _join(rows, decided.drop(columns="rep_pos"))
     has_rep = rep_pos >= 0
     rows["slot"] = dealt.to_numpy() & has_rep
     closed_no_owner = rows["status"].eq("closed") & ~has_rep
@@ -310,7 +320,7 @@ def allocate(
     follower = in_pool & ~dealt
     code[follower] = code.reindex(rows.loc[follower, "dup_unit"]).to_numpy()
     rows["reason_code"] = code
-    rows = rows.join(deadlines(rows, settings, as_of))
+    _join(rows, deadlines(rows, settings, as_of))
     rows["away_until"] = reps["away_until"].to_numpy()[np.maximum(rows["owner_pos"], 0)]
     hours = sla_hours(rows["intent"], settings)
     rows["reason"] = explain(rows, lang=lang, sla_hours=hours, policy=policy)
