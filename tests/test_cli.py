@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,24 @@ def test_sample_command_writes_a_readable_workbook(
     check = runner.invoke(cli, ["validate", str(out), "--as-of", AS_OF, "--json"])
     assert check.exit_code == 0, check.output
     assert not [i for i in json.loads(check.stdout) if i["severity"] != "warning"]
+
+
+def test_a_fixed_as_of_writes_the_same_bytes(runner: CliRunner, tmp_path: Path) -> None:
+    """Same workbook, settings and --as-of: every output file is byte for byte the same,
+    the workbooks' document properties included (they record the run time, not the clock)."""
+    sample = Path(__file__).resolve().parents[1] / "sample_workbooks" / "sample_zh.xlsx"
+    outputs = []
+    for name in ("one", "two"):
+        out = tmp_path / name
+        result = runner.invoke(
+            cli, ["run", str(sample), "--out", str(out), "--as-of", "2026-11-23T09:00", "-q"]
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.*"))})
+    one, two = outputs
+    assert len(one) == 13  # manager workbook, 10 rep workbooks (reps with open customers), report
+    assert one.keys() == two.keys()
+    assert [name for name in one if one[name] != two[name]] == []
+    with zipfile.ZipFile(io.BytesIO(one[Path("assignments.xlsx")])) as book:
+        core = book.read("docProps/core.xml")
+    assert core.count(b">2026-11-23T09:00:00Z<") == 2  # created and modified: the run time
