@@ -3,6 +3,7 @@ the parent writes them, a fair share of the work, and clean failures."""
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from test_export import make_allocation
 
 from allocator import export
 from allocator.errors import InternalError, OutputError
+from allocator.export import manager as manager_module
 from allocator.export.apart import Share, append_rows, balance, pin_formats, write_rows_apart
 from allocator.export.background import can_fork
 from allocator.export.manager import ManagerWorkbook
@@ -119,6 +121,9 @@ def test_balance_shares_the_cells(
 
 @needs_fork
 def test_a_failure_before_the_rows_arrive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     _share(monkeypatch, EVERYTHING_APART, [])
 
     def broken(self: ManagerWorkbook, keys: Any) -> Any:
@@ -130,6 +135,30 @@ def test_a_failure_before_the_rows_arrive(tmp_path: Path, monkeypatch: pytest.Mo
         export.write_outputs(make_allocation(), out, lang="en", settings=STREAMED, parallel=True)
     assert not (out / "assignments.xlsx").exists()
     assert not [p for p in out.rglob("*.tmp")]
+    assert list(temp.iterdir()) == []
+
+
+@needs_fork
+def test_a_failure_after_the_rows_were_written_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent fails before it takes the rows the child wrote: those files, and the parent's
+    own streamed rows (a gigabyte at a million customers), are deleted all the same."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    _share(monkeypatch, EVERYTHING_APART, [])
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OutputError("cannot write the summary")
+
+    monkeypatch.setattr(manager_module, "_summary_sheet", broken)
+    with pytest.raises(OutputError, match="summary"):
+        export.write_outputs(
+            make_allocation(), tmp_path / "out", lang="en", settings=STREAMED, parallel=True
+        )
+    assert list(temp.iterdir()) == []
+    assert not (tmp_path / "out" / "assignments.xlsx").exists()
 
 
 def _frame_sheet() -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from ..errors import OutputError
 from ..model import Allocation
 from ..settings import OutputSettings
-from .apart import Share
+from .apart import Share, discard_rows
 from .background import Background, Report, can_fork
 from .files import OutputSet, check_out_dir, collect_garbage, write_text_atomic
 from .manager import ManagerWorkbook
@@ -74,6 +74,7 @@ def write_outputs(
     with _frozen_gc():
         outputs = OutputSet(out_dir)
         child: Background | None = None
+        manager: ManagerWorkbook | None = None
         try:
             with outputs.target(out_dir / MANAGER_WORKBOOK) as temp:
                 # Opened before the fork: the child inherits it to write some of its rows.
@@ -99,7 +100,11 @@ def write_outputs(
                 outputs.write_bytes(out_dir / name, data)
         except BaseException:
             if child is not None:
-                child.discard()
+                unclaimed = child.discard()
+                if isinstance(unclaimed, dict):
+                    discard_rows(unclaimed)
+            if manager is not None:
+                manager.abandon()
             raise
         if child is not None:
             written, locked = child.result()

@@ -55,10 +55,21 @@ class Background:
             self._process.start()
         child_end.close()
 
-    def discard(self) -> None:
-        """Wait for the child to finish and ignore its outcome (the parent is failing anyway)."""
-        self._conn.close()
-        self._process.join()
+    def discard(self) -> Any:
+        """Wait for the child to finish and ignore its outcome (the parent is failing anyway);
+        the part it reported that nobody took, if any, for the caller to clean up."""
+        part = None
+        try:
+            while True:
+                status, payload = self._conn.recv()
+                if status == "part":
+                    part = payload
+        except (EOFError, OSError):  # the child is gone, or part() already closed the pipe
+            pass
+        finally:
+            self._conn.close()
+            self._process.join()
+        return part
 
     def _receive(self) -> tuple[str, Any]:
         try:

@@ -3,6 +3,8 @@ Exceptions, Conflicts, Changes and Run (SPEC §4)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +46,7 @@ from .sheets import (
     write_sheet,
 )
 
-__all__ = ["ManagerWorkbook", "fairness_rows", "rep_sheet_names", "write_manager_workbook"]
+__all__ = ["ManagerWorkbook", "fairness_rows", "rep_sheet_names"]
 
 FIXED_SHEETS = ("Summary", "Assignments", "Unassigned", "Exceptions", "Conflicts", "Changes", "Run")
 _NOT_SUMMED = frozenset({"capacity_used", "rep_id", "weight"})
@@ -217,6 +219,18 @@ class ManagerWorkbook:
         movable.append(("Assignments", *sizes["Assignments"]))
         return balance(total * (1 + CLOSE_WEIGHT), rep_book_cells * REP_BOOK_WEIGHT, movable)
 
+    def abandon(self) -> None:
+        """Give the workbook up after a failure: its streamed rows' temporary files are deleted
+        (at a million rows they hold a gigabyte) and nothing is written."""
+        self.workbook.fileclosed = True  # no "close() not called" warning from XlsxWriter
+        for worksheet in self.workbook.worksheets():
+            if worksheet.row_data_filename is None:
+                continue
+            with contextlib.suppress(OSError):
+                worksheet.row_data_fh.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(worksheet.row_data_filename)
+
     def write_apart(self, share: Share) -> dict[str, RowData]:
         """In the forked writer: the rows ``share`` gives it, one file per sheet."""
         return {
@@ -311,16 +325,3 @@ class ManagerWorkbook:
             discard_rows(received)  # only what an error left behind
         if progress:
             progress(1.0)
-
-
-def write_manager_workbook(
-    allocation: Allocation,
-    path: Path,
-    *,
-    lang: str,
-    settings: OutputSettings,
-    progress: Callable[[float], None] | None = None,
-) -> None:
-    """Write the manager workbook to ``path`` (the caller renames it into place), all in this
-    process."""
-    ManagerWorkbook(allocation, path, lang=lang, settings=settings).write(progress=progress)
