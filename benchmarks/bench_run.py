@@ -10,8 +10,10 @@ For each size it generates (once, cached in ``benchmarks/.cache``) a sample work
 - the floor F: read the customer sheet with python-calamine into pandas, and write the same rows
   once with XlsxWriter in constant_memory mode, row by row;
 - ``run``: the whole pipeline, with per-stage times (read, validate, allocate, report, the manager
-  workbook, then the wait for the per-rep workbooks written meanwhile by a second process) and
-  the peak RSS of the main process and of that writer process.
+  workbook, then the wait for the per-rep workbooks written meanwhile by a second process), the
+  busy time of that second process (``writer_manager_rows``: the manager rows it writes apart;
+  ``writer_rep_books``: the per-rep workbooks, planning included), and the peak RSS of the
+  main process and of that writer process.
 
 It prints the median of ``--runs`` runs of each and the ratio run / F.
 """
@@ -93,6 +95,30 @@ def child_floor(path: Path) -> dict[str, float]:
     return {"read": read, "write": write, "total": read + write}
 
 
+def _time_second_process(log: Path) -> None:
+    """Record, from inside the forked writer, how long it spends on the manager rows it writes
+    apart and on the per-rep workbooks (perf_counter is the same monotonic clock in both
+    processes)."""
+    import allocator.export as export
+    from allocator.export.manager import ManagerWorkbook
+
+    def timed(owner: object, name: str, stage: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            result = original(*args, **kwargs)
+            with log.open("a") as handle:
+                handle.write(json.dumps([stage, time.perf_counter() - start]) + "\n")
+            return result
+
+        setattr(owner, name, wrapper)
+
+    timed(ManagerWorkbook, "write_apart", "writer_manager_rows")
+    timed(export, "plan_rep_books", "writer_rep_books")
+    timed(export, "write_rep_books", "writer_rep_books")
+
+
 def child_run(path: Path) -> dict[str, float]:
     """One whole ``run`` in this process, timing each stage through the progress callback."""
     from allocator.pipeline import run
@@ -109,6 +135,8 @@ def child_run(path: Path) -> dict[str, float]:
             marks.append((stage if stage != "write" else "manager", now))
 
     with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "writer.jsonl"
+        _time_second_process(log)
         start = time.perf_counter()
         run(
             path,
@@ -118,10 +146,17 @@ def child_run(path: Path) -> dict[str, float]:
             progress=progress,
         )
         end = time.perf_counter()
+        writer = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     result: dict[str, float] = {"total": end - start}
     bounds = [*marks, ("end", end)]
     for (stage, at), (_, until) in itertools.pairwise(bounds):
         result[stage] = result.get(stage, 0.0) + until - at
+    # Busy time of the second process (or of this one, below the parallel threshold), which
+    # overlaps the manager workbook.
+    result["writer_manager_rows"] = 0.0
+    result["writer_rep_books"] = 0.0
+    for stage, seconds in writer:
+        result[stage] += seconds
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The forked writer of the per-rep workbooks: the largest child's peak.
     result["child_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
