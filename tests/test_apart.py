@@ -99,11 +99,12 @@ def test_a_streamed_workbook_shares_its_biggest_sheet(tmp_path: Path) -> None:
         ),
         # The other process already has more to do: nothing moves.
         (1_000_000, 3_000_000, [("Unassigned", 10_000, 30)], ()),
-        # A sheet too small to be worth a file of its own is skipped, not the next.
+        # A sheet too small to be worth a file of its own, or without columns, is skipped,
+        # not the next.
         (
             10_000_000,
             0,
-            [("Conflicts", 100, 10), ("Assignments", 1_000_000, 10)],
+            [("Conflicts", 100, 10), ("Changes", 0, 0), ("Assignments", 1_000_000, 10)],
             (("Assignments", 1_000_000 - 478_468),),
         ),
         # Never more rows than the sheet has.

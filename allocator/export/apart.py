@@ -86,8 +86,10 @@ def balance(here: float, there: float, sheets: Sequence[tuple[str, int, int]]) -
     tails: list[tuple[str, int]] = []
     for key, rows, width in sheets:
         gap = here - there
-        if gap <= 0 or width <= 0:
+        if gap <= 0:
             break
+        if width <= 0:  # a sheet without columns (an empty frame) has nothing to move
+            continue
         moved = min(rows, int(gap / (1 + APART_WEIGHT) // width))
         if moved * width < MIN_CELLS_APART:
             continue
