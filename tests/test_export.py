@@ -341,6 +341,11 @@ def test_mask_functions() -> None:
     assert mask_phone(phones).tolist() == ["138****5678", "*******", None, None, "138****5678"]
     emails = pd.Series(["zhang@x.com", "a@b.cn", "nobody", None])
     assert mask_email(emails).tolist() == ["z***@x.com", "a***@b.cn", "n***", None]
+    # Edge cases: the first character is always kept, the domain from the first @ on.
+    odd = pd.Series([" 张三@公司.cn ", "@x.com", "a@b@c", "", "a\nb@c"])
+    assert mask_email(odd).tolist() == ["张***@公司.cn", "@***", "a***@b@c", None, "a***@c"]
+    floats = pd.Series(["138.0", "13812345678.0", " 1", "12345678.5"], dtype=object)
+    assert mask_phone(floats).tolist() == ["***", "138****5678", "*", "123****78.5"]
 
 
 def test_injection_stays_a_string(tmp_path: Path) -> None:
