@@ -469,6 +469,19 @@ def _rewrite(path: Path, part: str, change: Callable[[bytes], bytes]) -> None:
             target.writestr(info, change(data) if info.filename == part else data)
 
 
+def _merged_book(folder: Path, merges: bytes) -> Path:
+    """A feature book whose Dashboard sheet holds ``merges`` (a ``<mergeCells>`` element
+    without its closing tag)."""
+    path = _feature_book(folder / "merged.xlsx")
+    merge = merges + b"</mergeCells>"
+    _rewrite(
+        path,
+        "xl/worksheets/sheet3.xml",
+        lambda xml: re.sub(rb"(</sheetData>|<sheetData/>)", rb"\1" + merge, xml, count=1),
+    )
+    return path
+
+
 FEATURE_CASES = {
     "chart": (_chart, None, "charts (sheet Dashboard)", "图表（工作表：Dashboard）"),
     "textbox": (_textbox, None, "shapes and text boxes (sheet Dashboard)", "形状和文本框"),
@@ -676,13 +689,7 @@ def test_a_copy_open_in_excel_is_reported(
 
 
 def test_a_merged_cell_bomb_is_refused_even_with_force(tmp_path: Path, runner: CliRunner) -> None:
-    path = _feature_book(tmp_path / "merged.xlsx")
-    merge = b'<mergeCells count="1"><mergeCell ref="A10:XFD1048576"/></mergeCells>'
-    _rewrite(
-        path,
-        "xl/worksheets/sheet3.xml",
-        lambda xml: re.sub(rb"(</sheetData>|<sheetData/>)", rb"\1" + merge, xml, count=1),
-    )
+    path = _merged_book(tmp_path, b'<mergeCells count="1"><mergeCell ref="A10:XFD1048576"/>')
     before = _sha256(path)
     result = _run(runner, path, tmp_path / "out", "--force")
     assert result.exit_code == 1, result.output
@@ -693,12 +700,8 @@ def test_a_merged_cell_bomb_is_refused_even_with_force(tmp_path: Path, runner: C
 
 
 def test_merged_cells_are_counted_per_sheet(tmp_path: Path) -> None:
-    path = _feature_book(tmp_path / "merged.xlsx")
-    merge = b'<mergeCells count="2"><mergeCell ref="A1:B2"/><mergeCell ref="C3:C12"/></mergeCells>'
-    _rewrite(
-        path,
-        "xl/worksheets/sheet3.xml",
-        lambda xml: re.sub(rb"(</sheetData>|<sheetData/>)", rb"\1" + merge, xml, count=1),
+    path = _merged_book(
+        tmp_path, b'<mergeCells count="2"><mergeCell ref="A1:B2"/><mergeCell ref="C3:C12"/>'
     )
     parts = read_package(path)
     assert parts.merged_cells == {"xl/worksheets/sheet3.xml": 14}

@@ -113,18 +113,6 @@ def _summary_sheet(reps: pd.DataFrame, lang: str, rep_sheets: list[str]) -> Shee
     return prepare(columns, unique_headers(lang, names), totals=totals, urls=urls, beside=beside)
 
 
-def _largest(allocation: Allocation) -> int:
-    frames = (
-        allocation.assignments,
-        allocation.unassigned,
-        allocation.exceptions,
-        allocation.conflicts,
-        allocation.changes,
-        allocation.reps,
-    )
-    return max(len(frame) for frame in frames)
-
-
 class _Tally:
     """Rows fed so far → the first half of the progress."""
 
@@ -137,17 +125,6 @@ class _Tally:
         self._done += rows
         if self._progress:
             self._progress(0.5 * min(self._done / self._total, 1.0))
-
-
-def _rows_to_write(allocation: Allocation, rep_sheets: int) -> int:
-    frames = (
-        allocation.unassigned,
-        allocation.exceptions,
-        allocation.conflicts,
-        allocation.changes,
-    )
-    assigned = len(allocation.assignments) * (2 if rep_sheets else 1)
-    return assigned + sum(len(frame) for frame in frames)
 
 
 SIMPLE_SHEETS: tuple[tuple[str, str, bool], ...] = (
@@ -171,8 +148,16 @@ class ManagerWorkbook:
         self.labels = {name: sheet_label(lang, name) for name in FIXED_SHEETS}
         self.reps = allocation.reps.reset_index(drop=True)
         self.rep_sheets = rep_sheet_names(self.reps, lang, settings)
+        self.frames: dict[str, tuple[pd.DataFrame, bool]] = {
+            "Assignments": (allocation.assignments.reset_index(drop=True), True),
+            **{
+                key: (getattr(allocation, field_name), translate)
+                for key, field_name, translate in SIMPLE_SHEETS
+            },
+        }
+        largest = max(len(self.reps), *(len(frame) for frame, _ in self.frames.values()))
         # XlsxWriter refuses tables in constant_memory mode, which only pays off for huge sheets.
-        self.constant_memory = _largest(allocation) > settings.table_rows_max
+        self.constant_memory = largest > settings.table_rows_max
         self.workbook = open_workbook(
             path, constant_memory=self.constant_memory, created=allocation.run.as_of
         )
@@ -184,13 +169,10 @@ class ManagerWorkbook:
         # Numbered now, whether or not another process writes some rows: the workbook's bytes
         # never depend on who wrote what.
         pin_formats(self.workbook, self.formats)
-        self.frames: dict[str, tuple[pd.DataFrame, bool]] = {
-            "Assignments": (allocation.assignments.reset_index(drop=True), True),
-            **{
-                key: (getattr(allocation, field_name), translate)
-                for key, field_name, translate in SIMPLE_SHEETS
-            },
-        }
+
+    def _counted(self, per_sheet: dict[str, int]) -> int:
+        """The sum of a plain-sheet figure, Assignments twice when rep sheets repeat its rows."""
+        return sum(per_sheet.values()) + (per_sheet["Assignments"] if self.rep_sheets else 0)
 
     def _plain(self, key: str, rows: slice = slice(None), *, chunked: bool = True) -> Sheet:
         """Plain sheet ``key`` (the frame's ``rows``) as shown: display columns, formats."""
@@ -209,9 +191,7 @@ class ManagerWorkbook:
         if not self.constant_memory:
             return Share()
         sizes = {key: frame.shape for key, (frame, _) in self.frames.items()}
-        total = sum(rows * width for rows, width in sizes.values())
-        if self.rep_sheets:  # every assigned row is written twice
-            total += sizes["Assignments"][0] * sizes["Assignments"][1]
+        total = self._counted({key: rows * width for key, (rows, width) in sizes.items()})
         movable = sorted(
             ((key, rows, width) for key, (rows, width) in sizes.items() if key != "Assignments"),
             key=lambda item: (item[1] * item[2], item[0]),
@@ -258,7 +238,8 @@ class ManagerWorkbook:
         as_of = allocation.run.as_of
         as_table = not self.constant_memory
         elsewhere = sum(len(self.frames[key][0]) - start for key, start in share.tails)
-        tally = _Tally(_rows_to_write(allocation, len(rep_sheets)) - elsewhere, progress)
+        to_write = self._counted({key: len(frame) for key, (frame, _) in self.frames.items()})
+        tally = _Tally(to_write - elsewhere, progress)
         received: dict[str, RowData] = {}
 
         def plain(key: str, sheet: Sheet) -> None:
