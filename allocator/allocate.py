@@ -134,6 +134,7 @@ def _class_info(
 
 def _assign_pool(
     pool: pd.DataFrame,
+    value: np.ndarray,
     reps: pd.DataFrame,
     settings: Settings,
     as_of: datetime,
@@ -142,7 +143,7 @@ def _assign_pool(
     conversion: ConversionTable,
 ) -> pd.DataFrame:
     """Owner position, deciding figure, strategy, rule, candidate count and unassigned cause per
-    pool row."""
+    pool row; ``value``: what each row brings, with the rows that follow it."""
     excluded = pool["dup_excluded"].to_numpy(dtype=object)
     rule_of = match_rules(pool, rules)
     profile, cls, profiles = _classes(pool, excluded, rule_of)
@@ -203,6 +204,7 @@ def _assign_pool(
             class_industry=industries[profile[first]],
             conversion=conversion.rate,
             rep_conversion=conversion.rep_rate,
+            value=value,
             fairness_slack=settings.optimal.fairness_slack,
         )
         result = get_strategy(method).assign(problem)
@@ -291,7 +293,19 @@ def allocate(
     for column, values in referral_owner(rows, available).items():
         rows[column] = values.to_numpy()
     conversion = conversion_rates(customers, reps)
-    decided = _assign_pool(rows[dealt], reps, settings, as_of, open_load, inputs.rules, conversion)
+    # A dealt row brings its own value and that of the rows that follow it.
+    worth = pd.to_numeric(rows.loc[in_pool, "value"], errors="coerce").fillna(0.0)
+    unit_value = worth.groupby(rows.loc[in_pool, "dup_unit"].to_numpy()).sum()
+    decided = _assign_pool(
+        rows[dealt],
+        unit_value.reindex(rows.index[dealt]).fillna(0.0).to_numpy(dtype=float),
+        reps,
+        settings,
+        as_of,
+        open_load,
+        inputs.rules,
+        conversion,
+    )
     decided = follow_units(decided, rows.loc[in_pool, "dup_unit"])
     rep_pos[in_pool.to_numpy()] = decided["rep_pos"].to_numpy()
     _join(rows, decided.drop(columns="rep_pos"))

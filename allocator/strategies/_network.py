@@ -21,16 +21,29 @@ from .fair_share import centipoints, live_candidates
 
 __all__ = [
     "Network",
+    "arcs_of_reps",
     "build_network",
+    "customer_values",
     "deal_bands",
     "expected_conversion",
+    "group_of_members",
     "pair_conversion",
+    "quota_of",
     "solve_flow",
 ]
 
 VALUE_SCALE = 1000
 """``score × rate`` is rounded to integers at this scale for the flow's costs."""
 _COST_LIMIT = 2**62
+
+
+def customer_values(problem: AssignmentProblem) -> np.ndarray:
+    """Per customer position: its value (``problem.value``; 0 where missing, NaN or negative)."""
+    n = len(problem.customer_class)
+    value = np.zeros(n)
+    given = np.asarray(problem.value, dtype=float)[:n]
+    value[: len(given)] = np.clip(np.nan_to_num(given, nan=0.0, posinf=0.0), 0.0, None)
+    return value
 
 
 def pair_conversion(problem: AssignmentProblem, cls: np.ndarray, reps: np.ndarray) -> np.ndarray:
@@ -73,6 +86,10 @@ class Network:
     """Offsets of each band in ``members`` (one more than there are bands)."""
     band_mean: np.ndarray
     """Mean score of each band."""
+    band_value: np.ndarray
+    """Mean value of each band's customers (:func:`customer_values`)."""
+    band_alike: np.ndarray
+    """The band's customers all have the same score and value."""
     group_rep: np.ndarray
     """Rep of each group arc."""
     group_rate: np.ndarray
@@ -88,7 +105,7 @@ class Network:
     capacity: np.ndarray
     """Capacity left per rep."""
     exact: bool
-    """Every band holds one score: the flow's value is the true value."""
+    """Every band holds one score and value: the flow's figures are the true ones."""
 
     @property
     def band_size(self) -> np.ndarray:
@@ -135,9 +152,9 @@ def _groups(
 def build_network(
     problem: AssignmentProblem, customers: np.ndarray, *, arc_budget: int | None
 ) -> Network:
-    """The network for handing out ``customers`` (positions): one band per distinct score of a
-    group when ``arc_budget`` (None: unlimited) allows as many bands per group as the group has
-    scores, else that many equal-count slices (at least one per group)."""
+    """The network for handing out ``customers`` (positions): one band per distinct (score,
+    value) of a group when ``arc_budget`` (None: unlimited) allows as many bands per group as
+    the group has of them, else that many equal-count slices (at least one per group)."""
     capacity = np.maximum(problem.capacity.astype(np.int64), 0)
     customers = np.asarray(customers, dtype=np.int64)
     group_of, groups, example = _groups(problem, np.unique(problem.customer_class[customers]))
@@ -149,12 +166,15 @@ def build_network(
     rank = np.empty(len(problem.customer_class), dtype=np.int64)
     rank[problem.order.astype(np.int64)] = np.arange(len(problem.order))
     cents = centipoints(score[customers])
-    by = np.lexsort((rank[customers], -cents, group))
+    worth = customer_values(problem)
+    by = np.lexsort((rank[customers], -worth[customers], -cents, group))
     members, group, cents = customers[by], group[by], cents[by]
+    values = worth[members]
 
     n = len(members)
     first = np.r_[True, group[1:] != group[:-1]] if n else np.zeros(0, dtype=bool)
-    new_score = first | np.r_[True, cents[1:] != cents[:-1]] if n else first
+    changed = (cents[1:] != cents[:-1]) | (values[1:] != values[:-1])
+    new_score = first | np.r_[True, changed] if n else first
     group_start = np.flatnonzero(first)
     size = np.diff(np.r_[group_start, n])
     distinct_rank = np.cumsum(new_score) - 1
@@ -192,6 +212,13 @@ def build_network(
         group_start=np.r_[group_start, n].astype(np.int64),
         band_start=band_start,
         band_mean=band_mean,
+        band_value=(
+            np.bincount(band_of, weights=values, minlength=n_bands) / np.diff(band_start)
+            if n_bands
+            else np.zeros(0)
+        ),
+        band_alike=(cents[band_start[:-1]] == cents[band_start[1:] - 1])
+        & (values[band_start[:-1]] == values[band_start[1:] - 1]),
         group_rep=group_rep,
         group_rate=pair_conversion(problem, np.repeat(example, n_arcs), group_rep),
         group_preferred=np.concatenate([g[1] for g in groups] or [np.zeros(0)]).astype(bool),
@@ -203,56 +230,114 @@ def build_network(
     )
 
 
-def solve_flow(net: Network, price: np.ndarray, fair_count: np.ndarray | None = None) -> np.ndarray:
-    """Customers per band arc in a maximum flow of minimum cost.
+LEVELS = ("value", "count", "score", "preferred")
+"""What a flow can rank (:func:`solve_flow`): ``value`` ``Σ score × (rate − price)`` (plus a
+weight × ``Σ value × rate``), ``count`` customers placed, ``score`` total score placed
+(hundredths), ``preferred`` customers placed with a preferred rep."""
+SCALES = (10**6, 10**5, 10**4, VALUE_SCALE)
+"""Scales tried for ``value`` before the tie-breaks below it are given up."""
 
-    Cost levels, each outweighing everything below it on any cycle of the residual graph (a
-    simple cycle uses at most ``length`` band → rep arcs and two rep → sink arcs):
 
-    1. the number of customers placed (a maximum flow);
-    2. the total score placed, in hundredths (the best customers first, SPEC §3.3);
-    3. the number placed with a preferred rep;
-    4. the number each rep takes beyond its ``fair_count`` (None: no such level);
-    5. ``Σ mean score × (rate − price of the rep)``, rounded at :data:`VALUE_SCALE` — or
-       coarser when the levels above would not fit 64-bit costs (only on very large weeks).
+def _levels(
+    net: Network, name: str, scale: float, price: np.ndarray, worth_weight: float
+) -> np.ndarray:
+    """Gain per band arc of level ``name``."""
+    if name == "value":
+        mean = np.maximum(net.band_mean[net.tail], 0.0)
+        gain = mean * (net.rate - price[net.head])
+        if worth_weight:
+            gain = gain + worth_weight * net.band_value[net.tail] * net.rate
+        return np.round(gain * scale).astype(np.int64)
+    if name == "count":
+        return np.ones(len(net.tail), dtype=np.int64)
+    if name == "score":
+        return centipoints(np.maximum(net.band_mean, 0.0))[net.tail]
+    if name == "preferred":
+        return net.preferred.astype(np.int64)
+    raise ValueError(f"unknown level {name!r}")
 
-    ``price`` (per point, ≥ 0) and ``fair_count`` are how ``optimal`` steers points away from
-    reps above their fairness limit; neither can change levels 1–3."""
+
+def _multipliers(tops: list[int], length: int) -> list[int]:
+    """A weight per level, highest first, such that one unit of a level outweighs any change of
+    all levels below it on a cycle of at most ``length`` arcs."""
+    weights = [1] * len(tops)
+    for k in range(len(tops) - 2, -1, -1):
+        below = sum(w * t for w, t in zip(weights[k + 1 :], tops[k + 1 :], strict=True))
+        weights[k] = length * below + 1
+    return weights
+
+
+def solve_flow(
+    net: Network,
+    levels: tuple[str, ...],
+    *,
+    price: np.ndarray | None = None,
+    worth_weight: float = 0.0,
+    capacity: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    bypass: bool | np.ndarray = False,
+    finest: int = SCALES[0],
+) -> np.ndarray:
+    """Customers per band arc in the flow that is best on ``levels`` (names of :data:`LEVELS`,
+    most important first), each outweighing all below it.
+
+    ``bypass`` lets a band's customers (all bands, or those flagged) stay out when that serves
+    a level better; the others are all placed (they must be able to be). Without any bypass
+    the flow is a maximum flow. ``price`` (per point, by rep) lowers ``value``,
+    ``worth_weight`` (points per unit of value) adds ``Σ value × rate`` to it; ``capacity``
+    replaces the reps' capacities, ``allowed`` (per band arc) closes the others and ``upper``
+    (per band arc) caps them.
+
+    Weights must fit OR-Tools' 64-bit costs: on very large weeks ``value`` is rounded
+    coarser (:data:`SCALES`, from ``finest`` on; coarser costs also solve faster), then the
+    levels after ``value`` are given up from the last, then ``value`` is rounded coarser
+    still."""
     n_bands, m = len(net.band_start) - 1, len(net.capacity)
     if not len(net.tail):
         return np.zeros(0, dtype=np.int64)
+    price = np.zeros(m) if price is None else price
     length = 2 * min(n_bands, m) + 2
-    head = net.head
-    net_rate = net.rate - price[head]
-    cents = np.round(np.maximum(net.band_mean, 0.0) * 100).astype(np.int64)[net.tail]
-    scale = float(VALUE_SCALE)
-    while True:
-        value = np.round(np.maximum(net.band_mean[net.tail], 0.0) * net_rate * scale)
-        value = value.astype(np.int64)
-        top = int(np.abs(value).max(initial=0))
-        fair_cost = 2 * length * top + 1 if fair_count is not None else 0
-        pref_cost = 2 * length * top + 4 * fair_cost + 1
-        score_cost = length * (pref_cost + top) + 2 * fair_cost + 1
-        biggest = int(cents.max(initial=0)) * score_cost + pref_cost + fair_cost + top
-        if biggest * (n_bands + m + 2) * 4 < _COST_LIMIT or scale < 1e-9:
+    nodes = n_bands + m + 2
+    kept = list(levels)
+    at_value = kept.index("value") if "value" in kept else len(kept)
+    attempts = [(float(s), len(kept)) for s in SCALES if s <= finest]
+    attempts += [(float(VALUE_SCALE), k) for k in range(len(kept) - 1, at_value, -1)]
+    attempts += [(VALUE_SCALE / 10.0**k, min(at_value + 1, len(kept))) for k in range(1, 13)]
+    for scale, keep in attempts:
+        gains = [_levels(net, name, scale, price, worth_weight) for name in kept[:keep]]
+        tops = [max(int(np.abs(g).max(initial=0)), 1) for g in gains]
+        weights = _multipliers(tops, length)
+        if sum(w * t for w, t in zip(weights, tops, strict=True)) * nodes * 4 < _COST_LIMIT:
             break
-        scale /= 10
-    cost = -value - np.where(net.preferred, pref_cost, 0) - cents * score_cost
+    else:  # pragma: no cover - only a scale of 1e-9 points per value unit gets here
+        raise RuntimeError("the flow's costs do not fit 64-bit integers")
+    cost = np.zeros(len(net.tail), dtype=np.int64)
+    for weight, gain in zip(weights, gains, strict=True):
+        cost -= weight * gain
     size = net.band_size
+    most = size[net.tail] if upper is None else np.minimum(size[net.tail], upper)
+    most = most if allowed is None else np.where(allowed, most, 0)
     flow = min_cost_flow.SimpleMinCostFlow()
-    sink = np.full(m, n_bands + m, dtype=np.int64)
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(net.tail, head + n_bands, size[net.tail], cost)
-    reps = np.arange(m, dtype=np.int64) + n_bands
-    free = net.capacity if fair_count is None else np.clip(fair_count, 0, net.capacity)
-    flow.add_arcs_with_capacity_and_unit_cost(reps, sink, free, np.zeros(m, np.int64))
-    if fair_count is not None:
-        beyond = np.full(m, fair_cost, dtype=np.int64)
-        flow.add_arcs_with_capacity_and_unit_cost(reps, sink, net.capacity - free, beyond)
+    sink = n_bands + m
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(net.tail, net.head + n_bands, most, cost)
+    free = net.capacity if capacity is None else np.clip(capacity, 0, net.capacity)
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.arange(m, dtype=np.int64) + n_bands,
+        np.full(m, sink, dtype=np.int64),
+        free.astype(np.int64),
+        np.zeros(m, np.int64),
+    )
+    out = np.flatnonzero(np.broadcast_to(np.asarray(bypass, dtype=bool), (n_bands,)))
+    if len(out):
+        flow.add_arcs_with_capacity_and_unit_cost(
+            out, np.full(len(out), sink, dtype=np.int64), size[out], np.zeros(len(out), np.int64)
+        )
     flow.set_nodes_supplies(
-        np.r_[np.arange(n_bands), n_bands + m].astype(np.int64),
+        np.r_[np.arange(n_bands), sink].astype(np.int64),
         np.r_[size, -size.sum()].astype(np.int64),
     )
-    status = flow.solve_max_flow_with_min_cost()
+    status = flow.solve() if bypass is not False else flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     return np.asarray(flow.flows(arcs), dtype=np.int64)
@@ -277,20 +362,76 @@ def deal_bands(
     tie: np.ndarray,
     n_customers: int,
     price: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """The group arc of each customer position (-1: none) realising customers per band arc
-    exactly: each band's top scores to its preferred arcs, then to the best ``rate − price`` (no
-    price: the best rate), then fewer points per weight carried in (``tie``), then position; the
-    band's surplus (its lowest scores) stays unassigned. With one score per band
-    the order changes nothing but who gets which equal customer; on coarser bands it is what
-    keeps priced reps (above their limits) on the lower scores."""
+    exactly: each band's top scores to the best ``rate − price`` (no price: the best rate), then
+    to preferred arcs, then to fewer points per weight carried in (``tie``), then by position;
+    the band's surplus (its lowest scores) stays unassigned. ``fixed`` (a group arc per
+    customer position, -1: none) keeps those customers where they are, counted in ``quota``.
+    A band of one score (all of an
+    exact network) goes to preferred arcs first, as the order changes nothing but who gets
+    which equal customer; on coarser bands the order puts the high scores where they convert
+    best and keeps priced reps (above their limits) on the lower ones."""
     chosen = np.full(n_customers, -1, dtype=np.int64)
     if not len(quota) or not quota.any():
         return chosen
     head = net.head
     net_rate = net.rate if price is None else net.rate - price[head]
-    order = np.lexsort((head, tie[head], -net_rate, ~net.preferred, net.tail))
+    # In a band of alike customers it makes no difference who takes which: its first ones (in
+    # allocation order) go to preferred reps, which every strategy tries first.
+    one = net.band_alike[net.tail]
+    first_key = np.where(one, ~net.preferred, -net_rate)
+    second_key = np.where(one, -net_rate, ~net.preferred)
+    order = np.lexsort((head, tie[head], second_key, first_key, net.tail))
+    members, band_start = net.members, net.band_start
+    if fixed is not None:  # these customers keep their arcs; the bands deal the others
+        kept = fixed[members] < 0
+        band = np.repeat(np.arange(len(band_start) - 1), net.band_size)
+        members = members[kept]
+        band_start = np.r_[0, np.cumsum(np.bincount(band[kept], minlength=len(band_start) - 1))]
+        quota = np.maximum(quota - quota_of(net, fixed), 0)
     order = order[quota[order] > 0]
-    at, items = _hand_out(order, quota[order], net.tail[order], net.band_start)
-    chosen[net.members[at]] = net.arc[items]
+    at, items = _hand_out(order, quota[order], net.tail[order], band_start)
+    chosen[members[at]] = net.arc[items]
+    if fixed is not None:
+        chosen[fixed >= 0] = fixed[fixed >= 0]
     return chosen
+
+
+def group_of_members(net: Network) -> np.ndarray:
+    """Group (as in ``group_of_arc``) of each entry of ``members``. Groups without a live
+    candidate have neither members nor arcs, so the others follow in order."""
+    return np.repeat(np.unique(net.group_of_arc), np.diff(net.group_start))
+
+
+def arcs_of_reps(net: Network, rep: np.ndarray) -> np.ndarray:
+    """The group arc of each customer position given its rep (-1: none); a rep that is not a
+    live candidate of the customer's group is an error."""
+    arc_of = np.full(len(rep), -1, dtype=np.int64)
+    members = net.members
+    reps = np.asarray(rep, dtype=np.int64)[members]
+    given = reps >= 0
+    if not given.any():
+        return arc_of
+    m = len(net.capacity)
+    keys = net.group_of_arc * m + net.group_rep
+    wanted = group_of_members(net)[given] * m + reps[given]
+    sorter = np.argsort(keys, kind="stable")
+    found = sorter[np.clip(np.searchsorted(keys, wanted, sorter=sorter), 0, len(keys) - 1)]
+    if not (keys[found] == wanted).all():
+        raise ValueError("a customer's rep is not one of its live candidates")
+    arc_of[members[given]] = found
+    return arc_of
+
+
+def quota_of(net: Network, arc_of: np.ndarray) -> np.ndarray:
+    """Customers per band arc of a dealing (group arc per customer position)."""
+    band = np.repeat(np.arange(len(net.band_start) - 1, dtype=np.int64), net.band_size)
+    arcs = np.asarray(arc_of, dtype=np.int64)[net.members]
+    given = arcs >= 0
+    # Band arcs list a band's group arcs in order: the k-th arc of its group is its k-th.
+    band_arc_start = np.searchsorted(net.tail, np.arange(len(net.band_start) - 1))
+    group_arc_start = np.searchsorted(net.group_of_arc, group_of_members(net)[given])
+    index = band_arc_start[band[given]] + arcs[given] - group_arc_start
+    return np.bincount(index, minlength=len(net.tail)).astype(np.int64)

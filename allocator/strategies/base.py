@@ -43,6 +43,10 @@ class AssignmentProblem:
     team's rate); used by ``performance`` and ``optimal``."""
     rep_conversion: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Per rep: smoothed overall conversion rate (for industries with no history)."""
+    value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Per customer position: the value it brings (with its duplicates' rows, which follow it;
+    NaN counts as 0). ``optimal`` keeps ``Σ value × expected conversion`` — the expected won
+    value — at least that of ``points``; empty: no values."""
     fairness_slack: float = 0.25
     """``optimal`` keeps every rep's points within ``(1 + fairness_slack) ×`` its weighted fair
     share (``allocator.toml``: ``[optimal] fairness_slack``); ``inf`` turns the limit off."""

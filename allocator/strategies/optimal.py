@@ -1,47 +1,53 @@
 """全局最优: the whole week solved at once (SPEC §3.5).
 
 ``optimal`` hands out the customers of its segment (``problem.order``; customers of other
-strategies and referrals are not touched) pursuing five goals, each fully before the next:
+strategies and referrals are not touched) so that the expected value
+``Σ score × expected conversion(rep, industry)`` is the largest of every hand-out that
 
-1. **most customers placed** — work-conserving like every strategy: a customer stays unassigned
-   only when every candidate is at capacity;
-2. **the best customers placed**: the largest total score placed, so when capacity runs short
-   the lowest scores wait, as under every strategy (SPEC §3.3) — fairness never buys itself by
-   leaving a better customer in the pool;
-3. **most of them with a preferred rep** (``industry_match = "preferred"``: reps who know the
-   industry are tried first, as in every strategy);
-4. **fairness**: no rep's points above ``(1 + fairness_slack) ×`` its weighted fair share
-   (:mod:`.fair_share` defines share, limit and excess exactly). When goals 1–3 leave no way to
-   keep every rep within its limit (a rep who alone covers a territory, the only expert of an
-   industry, a large balance carried in), the limits give way by the *least total points*
-   received above them — never by leaving a customer unassigned or a preferred rep unused; the
-   reps concerned are flagged (``detail["over"]``) and their reasons say so;
-5. **the largest expected value** ``Σ score × expected conversion(rep, industry)``.
+1. keeps every rep within its capacity and gives a customer only to one of its candidates;
+2. is work-conserving, like every strategy: a customer stays unassigned only when every
+   candidate is at capacity;
+3. tries reps who know the industry first (``industry_match = "preferred"``), like every
+   strategy: a customer goes to another candidate only when every preferred one is full;
+4. is fair: no rep's points above ``(1 + fairness_slack) ×`` its weighted fair share
+   (:mod:`.fair_share` defines share, limit and excess exactly) — except where 积分制 itself
+   puts a rep above (a rep who alone covers a territory, the only expert of an industry, a large
+   balance carried in): such a rep may receive above its limit at most what 积分制 gives it
+   above its limit. Such reps are flagged (``detail["over"]``) and their reasons say so.
+
+积分制's own hand-out meets all four, so ``optimal``'s expected value is never below
+``points``' on the same input; on small weeks the tests prove it the best by exhaustive search.
+Among hand-outs of the same value it places the most customers, then the largest total score
+(the best customers first, SPEC §3.3), then the most with preferred reps.
 
 Expected conversion is ``conversion[rep, class_industry]``, else the rep's overall
 ``rep_conversion``, else 1.0 (so with no history at all the total score placed is maximised).
+Values are compared in whole units of ``score × rate × 10⁶`` (:data:`~._exact.EXACT_SCALE`).
 
 How it is solved. Customers with the same options (live candidates, preferred flags, industry)
-form a group, split by score into bands (:mod:`._network`); a min-cost flow (OR-Tools
-``SimpleMinCostFlow``) over band → rep arcs meets goals 1, 2, 3 and 5 exactly when every band
-holds one score. Points are a knapsack-like quantity (customers carry different scores), which no
-flow bounds exactly, so goal 4 is pursued by *steering* (:class:`_Steering`) over at most
-:data:`PRICE_ROUNDS` more flows: a rep above its limit pays a price per point in the flow's
-value, which moves its high scores to others, and gets a *fair count* of customers beyond which
-each costs more than any value (a level between goals 3 and 5), which moves its customers to
-others — neither can touch goals 1–3. The round with the least excess, then the most value, is
-kept. A first round without excess is optimal outright. On small weeks (an exact network of at
-most :data:`~._exact.EXACT_ARCS` arcs) that needed steering, CP-SAT then solves the five goals
-exactly (:mod:`._exact`), starting from the best round and kept only if better; the tests prove
-those results optimal against exhaustive search. Larger weeks keep the best round: goals 1–3
-stay exact, goal 4 is a best effort whose figures ``benchmarks/bench_allocate.py`` prints next
-to those of ``points``, and goal 5 is exact only where no steering was needed.
+form a group, split by score into bands (:mod:`._network`), and min-cost flows (OR-Tools
+``SimpleMinCostFlow``) over band → rep arcs decide how many of each band each rep takes:
 
-Dealing: the flow fixes how many customers of each band go to each rep; inside a band the
-highest scores go to preferred reps, then to the best rate less the rep's price, then fewer
-points per weight carried in, then sheet order, and a band's surplus — its lowest scores — stays
-unassigned. The result is
-integral and deterministic; ``order`` only breaks ties between equal scores.
+- 积分制 runs first on the same problem: its hand-out fixes each rep's fairness allowance and
+  is the candidate every other one must beat;
+- the *relaxation* — value first, over capacities alone — is optimal outright when it also meets
+  2–4 (always so on an exact network, one score per band, that fits 64-bit costs unrounded);
+- otherwise, on small weeks (an exact network of at most :data:`~._exact.EXACT_ARCS` arcs),
+  CP-SAT solves the problem exactly (:mod:`._exact`);
+- otherwise, maximum flows that rank preferred reps above value meet 2 and 3 by construction and
+  are *steered* toward 4 over at most :data:`PRICE_ROUNDS` rounds (:class:`_Steering`): a rep
+  above its allowance pays a price per point in the flow's value, which moves its high scores
+  to others, and gets a *fair count* of customers beyond which each costs more than any value,
+  which moves its customers to others.
+
+Of the candidates that meet 1–4 the best (value, then placed, score and preferred) is kept, so a
+large week whose steering falls short keeps 积分制's hand-out rather than a worse one;
+``benchmarks/bench_allocate.py`` prints both strategies' figures.
+
+Dealing: a flow fixes how many customers of each band go to each rep; inside a band the highest
+scores go to the best rate less the rep's price, then to preferred reps, then to fewer points per
+weight carried in, then by sheet order, and a band's surplus — its lowest scores — stays
+unassigned. The result is integral and deterministic.
 
 ``figure``: the expected conversion of the customer with its rep. ``detail`` (for the reasons):
 ``rank``, ``best``, ``why``, ``left``, ``over`` of :mod:`._optimal_reasons`.
@@ -50,84 +56,161 @@ integral and deterministic; ``order`` only breaks ties between equal scores.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._exact import EXACT_ARCS, solve_exact
-from ._network import Network, build_network, deal_bands, expected_conversion, solve_flow
+from ._exact import EXACT_ARCS, EXACT_SCALE, solve_exact, worth_units
+from ._network import (
+    VALUE_SCALE,
+    Network,
+    arcs_of_reps,
+    build_network,
+    customer_values,
+    deal_bands,
+    expected_conversion,
+    group_of_members,
+    quota_of,
+    solve_flow,
+)
 from ._optimal_reasons import reason_details
+from ._repair import repair
 from .base import AssignmentProblem, AssignmentResult
 from .fair_share import CENT, PPM, FairLimits, centipoints, fair_limits
+from .points import PointsStrategy
 
 __all__ = ["OptimalStrategy", "expected_conversion"]
 
 ARC_BUDGET = 500_000
 """Most band → rep arcs once groups are split into score bands: up to this, every group gets
 as many bands as the budget allows it (all its scores when they fit: an exact network)."""
-PRICE_ROUNDS = 4
-"""Most priced flows after the first; the best round is kept."""
+STEER_ROUNDS = 12
+"""Most anchored flows; the best candidate is kept."""
+MIN_ROUNDS = 4
+"""Fewest anchored flows, however large the network."""
+ROUND_ARCS = 1_100_000
+"""Band → rep arcs solved over all anchored rounds: a network of more than ``ROUND_ARCS /
+STEER_ROUNDS`` arcs gets fewer rounds (at least :data:`MIN_ROUNDS`), which keeps the step within
+twice ``points``' on the largest weeks (``benchmarks/bench_allocate.py``)."""
+WORTH_STEP = 0.5
+"""First weight of ``Σ value × rate`` in a steered flow's value, relative to ``Σ score × rate``
+(values are rescaled to the scores' total), when the flow falls short of 积分制's expected won
+value; doubled each round it still does."""
 PRICE_STEP = 0.8
-"""First price of a rep above its limit, per point in units of conversion rate: high enough to
-move most of its high scores at once; bisection then gives back what was not needed."""
+"""First price of a rep above its allowance, per point in units of conversion rate: high enough
+to move most of its high scores at once; bisection then gives back what was not needed."""
 PRICE_MAX = 2.0
 """Highest price: above every rate difference (rates are at most 1), so a rep priced this high
 already comes last wherever another candidate can take its customers."""
+RELAXED = ("value", "count", "score", "preferred")
+"""The relaxation's levels: value first, then the tie-breaks."""
+REPAIRS = 3
+"""Dealings that fail only the fairness allowances (the nearest first) handed to the swaps of
+:mod:`._repair`."""
+REPAIR_REPS = 20
+"""Most reps beyond their allowance in a dealing handed to the swaps (or 2 % of the reps if
+more): swaps settle a few reps' overshoot, not a plan that missed the limits widely."""
+ANCHORED = ("count", "value")
+"""The anchored flows' levels: ``count`` first fills every rep to 积分制's count (preferred
+reps need no level there: the arcs that would break goal 3 are closed)."""
 
-Key = tuple[int, float]
-"""``(PPM × total excess, −value)``: smaller is better."""
+Key = tuple[int, int, int, int, int]
+"""``(value units, customers placed, hundredths placed, placed with a preferred rep, worth)``."""
 
 
-class _Rounds:
-    """Evaluates dealings and keeps the best (least excess, then most value)."""
+@dataclass(frozen=True)
+class _Check:
+    """What a dealing does, per rep and overall."""
 
-    def __init__(self, net: Network, limits: FairLimits | None, score: np.ndarray) -> None:
-        self.net, self.limits, self.score = net, limits, score
+    received: np.ndarray
+    """Hundredths received per rep."""
+    worth: int
+    """``Σ value × rate`` in units of :data:`~._exact.WORTH_SCALE`."""
+    taken: np.ndarray
+    """Customers taken per rep."""
+    beyond: np.ndarray
+    """``PPM ×`` hundredths received above limit and allowance, per rep."""
+    feasible: bool
+    """Meets goals 1–4 of the module docstring."""
+
+
+class _Candidates:
+    """Checks dealings (group arc per customer position) against goals 1–4 and keeps the best
+    that meets them."""
+
+    def __init__(
+        self,
+        net: Network,
+        limits: FairLimits | None,
+        allowance: np.ndarray,
+        score: np.ndarray,
+        value: np.ndarray,
+    ) -> None:
+        self.net, self.limits, self.allowance = net, limits, allowance
+        self.score = np.maximum(score, 0.0)
+        self.value = value
+        self.target = 0
+        """Least ``worth`` (积分制's, once known)."""
         self.cents = centipoints(score)
         self.best: Key | None = None
         self.arc_of = np.full(len(score), -1, dtype=np.int64)
-        self.quota = np.zeros(len(net.tail), dtype=np.int64)
+        n_groups = int(net.group_of_arc.max(initial=-1)) + 1
+        self.group_size = np.bincount(group_of_members(net), minlength=n_groups)
+        self.unfair: list[tuple[int, int, np.ndarray]] = []
+        """Dealings that fail only the fairness allowances, with the ``PPM ×`` hundredths
+        they are beyond them and how many reps: what :func:`._repair.repair` may bring
+        within."""
 
-    def evaluate(
-        self, arc_of: np.ndarray, quota: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per rep: ``PPM ×`` excess, hundredths received and customers taken by a dealing
-        (group arc per customer) of ``quota`` (customers per band arc); kept if best."""
-        m = len(self.net.capacity)
+    def check(self, arc_of: np.ndarray) -> _Check:
+        net, m = self.net, len(self.net.capacity)
         given = arc_of >= 0
-        reps = self.net.group_rep[arc_of[given]]
+        arcs = arc_of[given]
+        reps = net.group_rep[arcs]
+        taken = np.bincount(reps, minlength=m)
         received = np.bincount(reps, weights=self.cents[given], minlength=m).astype(np.int64)
-        excess = (
-            self.limits.scaled_excess(received)
-            if self.limits is not None
-            else np.zeros(m, dtype=np.int64)
-        )
-        value = float(np.dot(self.score[given], self.net.group_rate[arc_of[given]]))
-        key = (int(excess.sum()), -value)
-        if self.best is None or key < self.best:
-            self.best, self.arc_of, self.quota = key, arc_of, quota
-        return excess, received, np.bincount(reps, minlength=m)
+        if self.limits is not None:
+            beyond = np.maximum(self.limits.scaled_excess(received) - self.allowance, 0)
+        else:
+            beyond = np.zeros(m, dtype=np.int64)
+        open_arc = (taken < net.capacity)[net.group_rep]
+        n_groups = len(self.group_size)
+        has_room = np.bincount(net.group_of_arc, weights=open_arc, minlength=n_groups) > 0
+        placed = np.bincount(net.group_of_arc[arcs], minlength=n_groups)
+        idle = bool(((placed < self.group_size) & has_room).any())
+        expert_room = open_arc & net.group_preferred
+        free_expert = np.bincount(net.group_of_arc, weights=expert_room, minlength=n_groups) > 0
+        outsider = bool((~net.group_preferred[arcs] & free_expert[net.group_of_arc[arcs]]).any())
+        worth = int(worth_units(self.value[given], net.group_rate[arcs]).sum())
+        fair_only = not idle and not outsider and worth >= self.target
+        feasible = fair_only and not beyond.any()
+        if fair_only and not feasible:
+            self.unfair.append((int(beyond.sum()), int((beyond > 0).sum()), arc_of))
+        if feasible:
+            units = np.round(self.score[given] * net.group_rate[arcs] * EXACT_SCALE)
+            key = (
+                int(units.astype(np.int64).sum()),
+                len(arcs),
+                int(self.cents[given].sum()),
+                int(net.group_preferred[arcs].sum()),
+                worth,
+            )
+            if self.best is None or key > self.best:
+                self.best, self.arc_of = key, arc_of
+        return _Check(received=received, taken=taken, worth=worth, beyond=beyond, feasible=feasible)
 
 
 class _Steering:
-    """How the next flow is pushed toward the limits: a price per point and a fair count per
-    rep. A rep above its limit gets a higher price (bisected: up while above, back down once
-    within; a bracket that other reps' moves have invalidated is reopened); every rep gets a
-    fair count: what it took, less the customers of its average score its excess amounts to,
-    or plus as many as its room left holds — so the customers one rep sheds spread over those
-    with room instead of piling onto the next best."""
+    """A price per point for each rep, pushing the next flow toward the allowances: a rep above
+    its allowance gets a higher price (bisected: up while above, back down once within; a
+    bracket that other reps' moves have invalidated is reopened)."""
 
-    def __init__(self, capacity: np.ndarray) -> None:
-        m = len(capacity)
-        self.capacity = capacity
+    def __init__(self, m: int) -> None:
         self.price = np.zeros(m)
         self.low = np.zeros(m)
         self.high = np.full(m, math.inf)
-        self.fair_count = capacity.copy()
 
-    def update(
-        self, excess: np.ndarray, received: np.ndarray, taken: np.ndarray, room: np.ndarray
-    ) -> None:
-        over = excess > 0
+    def update(self, beyond: np.ndarray) -> None:
+        over = beyond > 0
         price, low, high = self.price, self.low, self.high
         relaxed = ~over & (price > 0)
         high[over & (high <= price)] = math.inf
@@ -137,24 +220,6 @@ class _Steering:
         doubled = np.minimum(np.maximum(2 * price, PRICE_STEP), PRICE_MAX)
         raised = np.where(np.isfinite(high), (low + high) / 2, doubled)
         self.price = np.where(over, raised, np.where(relaxed, (low + high) / 2, price))
-
-        # Counts in customers of the rep's average score (the overall average for a rep that
-        # received nothing): its excess to shed, or the room it has left.
-        overall = received.sum() / max(int(taken.sum()), 1)
-        average = np.divide(received, taken, out=np.full(len(taken), overall), where=taken > 0)
-        usable = average > 0
-        shed = np.ceil(np.divide(excess / PPM, average, out=np.zeros(len(taken)), where=usable))
-        # Room is counted in the larger of its own and the overall average: a priced rep's own
-        # average is low only while it is priced.
-        spare = np.divide(room * CENT, np.maximum(average, overall), out=np.zeros(len(taken)),
-                          where=usable)  # fmt: skip
-        spare = np.floor(np.clip(np.nan_to_num(spare, posinf=0.0), 0.0, None))
-        lowered = taken - shed.astype(np.int64)
-        fitting = np.minimum(taken + spare, self.capacity).astype(np.int64)
-        # A rep whose price is coming down keeps its count: one change at a time.
-        held = np.maximum(self.fair_count, taken)
-        counts = np.where(over, lowered, np.where(relaxed, held, fitting))
-        self.fair_count = np.clip(counts, 0, self.capacity)
 
 
 class OptimalStrategy:
@@ -167,12 +232,13 @@ class OptimalStrategy:
         chosen = np.full(n, -1, dtype=np.int64)
         figure = np.full(n, np.nan)
         customers = np.asarray(problem.order, dtype=np.int64)
+        empty = np.zeros(m, dtype=np.int64)
         if not len(customers) or m == 0:
-            return self._result(problem, chosen, figure, None, np.zeros(n, dtype=np.int64))
+            return self._result(problem, chosen, figure, None, empty, np.zeros(n, np.int64))
         limits = fair_limits(problem, customers)
         net = build_network(problem, customers, arc_budget=ARC_BUDGET)
         if not len(net.tail):
-            return self._result(problem, chosen, figure, limits, np.zeros(n, dtype=np.int64))
+            return self._result(problem, chosen, figure, limits, empty, np.zeros(n, np.int64))
         score = np.nan_to_num(problem.score.astype(float), nan=0.0)
         weight = problem.weight.astype(float)
         carried = np.divide(
@@ -180,29 +246,104 @@ class OptimalStrategy:
         )
         tie = np.nan_to_num(carried, nan=math.inf)
 
-        rounds = _Rounds(net, limits, score)
-        quota = solve_flow(net, np.zeros(m))
-        excess, received, taken = rounds.evaluate(deal_bands(net, quota, tie, n), quota)
-        steering = _Steering(net.capacity)
-        for _ in range(PRICE_ROUNDS if excess.any() and limits is not None else 0):
-            assert limits is not None
-            steering.update(excess, received, taken, limits.room(received))
-            quota = solve_flow(net, steering.price, steering.fair_count)
-            dealt = deal_bands(net, quota, tie, n, steering.price)
-            excess, received, taken = rounds.evaluate(dealt, quota)
-            if not excess.any():
-                break
-        priced = steering.price.any() or (steering.fair_count < net.capacity).any()
-        if priced and net.exact and len(net.tail) <= EXACT_ARCS:
-            solved = solve_exact(net, limits, rounds.quota)
+        # 积分制's hand-out: what it puts each rep above its limit is that rep's allowance, and
+        # its expected won value the least the others must reach.
+        points = arcs_of_reps(net, _points_hand_out(problem))
+        cents = centipoints(score)
+        given = points >= 0
+        points_received = np.bincount(
+            net.group_rep[points[given]], weights=cents[given], minlength=m
+        ).astype(np.int64)
+        allowance = limits.scaled_excess(points_received) if limits is not None else empty
+        candidates = _Candidates(net, limits, allowance, score, customer_values(problem))
+        anchor = candidates.check(points)
+        candidates.target = anchor.worth
+
+        # Exact costs only where the relaxation can be exact; coarser ones solve faster.
+        finest = EXACT_SCALE if net.exact else VALUE_SCALE
+        relaxed = solve_flow(net, RELAXED, bypass=True, finest=finest)
+        relaxed = deal_bands(net, relaxed, tie, n)
+        if not candidates.check(relaxed).feasible:
+            solved = None
+            if net.exact and len(net.tail) <= EXACT_ARCS:
+                limit = (limits, allowance) if limits is not None else None
+                solved = solve_exact(net, limit, candidates.target, quota_of(net, points))
             if solved is not None:
-                rounds.evaluate(deal_bands(net, solved, tie, n), solved)
-        arc_of = rounds.arc_of
+                candidates.check(deal_bands(net, solved, tie, n))
+            else:
+                self._steer(net, candidates, anchor, points, tie, n)
+            if limits is not None:
+                most = max(REPAIR_REPS, m // 50)
+                near = [u for u in candidates.unfair if u[1] <= most]
+                for _, _, dealt in sorted(near, key=lambda u: u[:2])[:REPAIRS]:
+                    candidates.check(repair(net, limits, allowance, cents, dealt))
+        arc_of = candidates.arc_of
 
         given = arc_of >= 0
         chosen[given] = net.group_rep[arc_of[given]]
         figure[given] = net.group_rate[arc_of[given]]
-        return self._result(problem, chosen, figure, limits, rounds.cents)
+        return self._result(problem, chosen, figure, limits, allowance, cents)
+
+    @staticmethod
+    def _steer(
+        net: Network,
+        candidates: _Candidates,
+        anchor: _Check,
+        points: np.ndarray,
+        tie: np.ndarray,
+        n: int,
+    ) -> None:
+        """Flows anchored on 积分制's hand-out ``points`` (``anchor``: its figures): every rep
+        takes as many customers as under 积分制, so who is full — and with it goals 2 and 3 —
+        stays as it is, provided a group with a rep who has room places every customer and a
+        group with a preferred rep who has room uses only preferred ones. Inside that, the most
+        value, steered toward the fairness allowances and toward 积分制's expected won value:
+
+        - a rep above its allowance pays a price per point in the flow's value, bisected: up
+          while above, back down once within;
+        - while short of the expected won value, ``Σ value × rate`` weighs in the flow's value,
+          its weight bisected the same way.
+
+        Rounds go on after a feasible one, as lower prices and weights may find more value."""
+        room = (anchor.taken < net.capacity)[net.group_rep]
+        n_groups = len(candidates.group_size)
+        open_group = np.bincount(net.group_of_arc, weights=room, minlength=n_groups) > 0
+        expert_room = room & net.group_preferred
+        free_expert = np.bincount(net.group_of_arc, weights=expert_room, minlength=n_groups) > 0
+        allowed = (net.group_preferred | ~free_expert[net.group_of_arc])[net.arc]
+        bypass = ~open_group[group_of_members(net)[net.band_start[:-1]]]
+        members = net.members
+        total_value = float(candidates.value[members].sum())
+        norm = float(candidates.score[members].sum()) / total_value if total_value > 0 else 0.0
+        steering = _Steering(len(net.capacity))
+        weight, short, enough = 0.0, 0.0, math.inf
+        rounds = min(STEER_ROUNDS, max(MIN_ROUNDS, ROUND_ARCS // max(len(net.tail), 1)))
+        for _ in range(rounds):
+            quota = solve_flow(
+                net,
+                ANCHORED,
+                price=steering.price,
+                worth_weight=weight * norm,
+                capacity=anchor.taken,
+                allowed=allowed,
+                bypass=bypass,
+                finest=VALUE_SCALE,
+            )
+            dealt = candidates.check(deal_bands(net, quota, tie, n, steering.price))
+            if dealt.feasible and not steering.price.any() and not weight:
+                break  # nothing was given up for it: no later round can do better
+            steering.update(dealt.beyond)
+            if norm > 0:  # bisect the weight of the expected won value
+                if dealt.worth < candidates.target:
+                    short = weight
+                    weight = (
+                        (short + enough) / 2
+                        if math.isfinite(enough)
+                        else max(2 * weight, WORTH_STEP)
+                    )
+                elif weight > 0:
+                    enough = weight
+                    weight = (short + enough) / 2
 
     @staticmethod
     def _result(
@@ -210,6 +351,7 @@ class OptimalStrategy:
         chosen: np.ndarray,
         figure: np.ndarray,
         limits: FairLimits | None,
+        allowance: np.ndarray,
         cents: np.ndarray,
     ) -> AssignmentResult:
         """The result with the details its reasons need."""
@@ -219,10 +361,15 @@ class OptimalStrategy:
         received = np.bincount(chosen[given], weights=cents[given], minlength=m)
         received = received.astype(np.int64)
         if limits is not None:
-            room = limits.room(received)
+            room = limits.room(received) + allowance / (PPM * CENT)
             over = limits.scaled_excess(received) > 0
         else:
             room, over = np.full(m, math.inf), np.zeros(m, dtype=bool)
         capacity_left = np.maximum(problem.capacity.astype(np.int64), 0) - taken
         detail = reason_details(problem, chosen, capacity_left, room, over)
         return AssignmentResult(rep=chosen, figure=figure, detail=detail)
+
+
+def _points_hand_out(problem: AssignmentProblem) -> np.ndarray:
+    """积分制's rep per customer position on the same problem."""
+    return PointsStrategy().assign(problem).rep
