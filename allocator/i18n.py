@@ -349,8 +349,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "optimal_why_plan": ("按全周统筹安排", "placed so by the whole-week plan"),
     "suffix_optimal_over": (
-        "；{owner} 的积分已超出公平上限",
-        "; {owner} is above the fairness limit",
+        "；{owner} 的积分超出公平上限（积分制同样超出，且超出不多于积分制）",
+        "; {owner} is above the fairness limit (as under points, and no further)",
     ),
     "suffix_industry_first": (
         "（擅长“{industry}”者优先）",

@@ -115,8 +115,8 @@ class OptimalSettings:
 
     fairness_slack: float = 0.25
     """No rep's points (balance + scores received) above ``(1 + fairness_slack) ×`` its
-    weighted fair share; ``inf`` turns the limit off. The limit gives way only where keeping it
-    would leave a customer unassigned or pass over a rep who knows the industry."""
+    weighted fair share; ``inf`` turns the limit off. A rep whom ``points`` itself puts above
+    its limit goes no further above it than under ``points``."""
 
 
 @dataclass(frozen=True)

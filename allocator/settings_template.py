@@ -60,10 +60,10 @@ conflict_policy = "earliest"
 
 [optimal]
 # 全局最优：每位销售的积分（余额 + 本期所得）不超过其加权公平份额的 (1 + fairness_slack) 倍；
-# 仅在否则会有客户无人跟进或越过擅长该行业的销售时放宽；inf 表示不限制
+# 积分制本身已让其超出的销售，超出部分不多于积分制；inf 表示不限制
 # optimal: no rep's points (balance + received) above (1 + fairness_slack) × its weighted fair
-# share; relaxed only where keeping it would leave a customer unassigned or pass over a rep who
-# knows the industry; inf turns the limit off
+# share; a rep whom points (积分制) itself puts above it goes no further above than under
+# points; inf turns the limit off
 fairness_slack = 0.25
 
 [columns]

@@ -98,8 +98,9 @@ def test_fairness_limit_stops_the_better_rep(make_workbook: MakeWorkbook) -> Non
 
 
 def test_a_rep_kept_above_its_limit_is_named(make_workbook: MakeWorkbook) -> None:
-    """Zhang Wei alone covers East: leaving its customers unassigned to keep the limit would
-    be worse, so it takes all three and every reason says it is above the limit."""
+    """Zhang Wei alone covers East: 积分制 gives him all three too (a customer is never left
+    out while a candidate has room), so he takes them and every reason says he is above the
+    limit, as under points."""
     customers = [
         {"customer_id": "C1"},
         {"customer_id": "C2"},
@@ -110,5 +111,7 @@ def test_a_rep_kept_above_its_limit_is_named(make_workbook: MakeWorkbook) -> Non
     table = new_rows(allocate_file(make_workbook(customers, reps), settings(0.25)))
     assert table.loc[["C1", "C2", "C3"], "owner"].tolist() == ["Zhang Wei"] * 3
     east = table.loc[["C1", "C2", "C3"], "reason"]
-    assert east.str.endswith("; Zhang Wei is above the fairness limit").all()
+    assert east.str.endswith(
+        "; Zhang Wei is above the fairness limit (as under points, and no further)"
+    ).all()
     assert not table.at["C4", "reason"].endswith("fairness limit")

@@ -34,6 +34,7 @@ def problem(
     class_industry: Sequence[int] = (),
     conversion: Sequence[Sequence[float]] = (),
     rep_conversion: Sequence[float] = (),
+    value: Sequence[float] = (),
     slack: float = 0.25,
 ) -> AssignmentProblem:
     """Order = score descending, ties by position, unless given; all candidates preferred by
@@ -57,6 +58,7 @@ def problem(
         class_industry=np.asarray(class_industry, dtype=np.int64),
         conversion=np.asarray(conversion, dtype=float) if len(conversion) else np.zeros((0, 0)),
         rep_conversion=np.asarray(rep_conversion, dtype=float),
+        value=np.asarray(value, dtype=float),
         fairness_slack=slack,
     )
 
@@ -81,6 +83,22 @@ def _options(p: AssignmentProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             candidate[customer, rep] = True
             value[customer, rep] = float(p.score[customer]) * rate(p, int(rep), cls)
     return value, pref, candidate
+
+
+def worth(p: AssignmentProblem, assignments: np.ndarray) -> np.ndarray:
+    """Per row: the expected won value Σ value × conversion, in thousandths (as optimal
+    counts it)."""
+    assignments = np.atleast_2d(np.asarray(assignments, dtype=np.int64))
+    n, m = len(p.customer_class), len(p.capacity)
+    units = np.zeros((n, m + 1), dtype=np.int64)
+    value = np.zeros(n)
+    value[: len(p.value)] = p.value
+    for customer in range(n):
+        cls = int(p.customer_class[customer])
+        for rep in p.class_candidates[cls].tolist():
+            units[customer, rep] = round(value[customer] * rate(p, rep, cls) * 1000)
+    column = np.where(assignments >= 0, assignments, m)
+    return units[np.arange(n), column].sum(axis=1)
 
 
 def _received(p: AssignmentProblem, assignments: np.ndarray) -> np.ndarray:
@@ -128,7 +146,8 @@ def quality(p: AssignmentProblem, reps: Sequence[int] | np.ndarray) -> Quality:
 
 def feasible(p: AssignmentProblem, assignments: np.ndarray) -> np.ndarray:
     """Per row: within capacity, with candidates only, work-conserving, preferred reps first,
-    and no rep further above its fairness limit than 积分制 puts it (SPEC §3.5, ``optimal``)."""
+    no rep further above its fairness limit than 积分制 puts it, and an expected won value at
+    least 积分制's (SPEC §3.5, ``optimal``)."""
     assignments = np.atleast_2d(np.asarray(assignments, dtype=np.int64))
     n, m = len(p.customer_class), len(p.capacity)
     _, pref, candidate = _options(p)
@@ -149,11 +168,13 @@ def feasible(p: AssignmentProblem, assignments: np.ndarray) -> np.ndarray:
         ok &= ~left_out | full[:, reps].all(axis=1)
         outsider = (assignments[:, customer] >= 0) & ~pref[customer, column[:, customer]]
         ok &= ~outsider | full[:, experts].all(axis=1)
+    theirs = np.asarray([run("points", p).rep])
     excess = _scaled_excess(p, _received(p, assignments))
     if excess is not None:
-        allowance = _scaled_excess(p, _received(p, np.asarray([run("points", p).rep])))
+        allowance = _scaled_excess(p, _received(p, theirs))
         assert allowance is not None
         ok &= (excess <= allowance).all(axis=1)
+    ok &= worth(p, assignments) >= worth(p, theirs)[0]
     return np.asarray(ok, dtype=bool)
 
 
@@ -190,6 +211,9 @@ def random_problem(
         class_industry=[rng.randint(-1, n_ind - 1) for _ in range(k)],
         conversion=[[rng.choice(RATES) for _ in range(n_ind)] for _ in range(m)],
         rep_conversion=[rng.choice(RATES) for _ in range(m)] if rng.random() < 0.8 else [],
+        value=[rng.choice([0, 1000, 5000, 20000, 80000]) for _ in range(n)]
+        if rng.random() < 0.7
+        else [],
         slack=rng.choice([0.0, 0.25, 0.25, 1.0, math.inf]) if slack is None else slack,
     )
 
@@ -234,16 +258,19 @@ def test_matches_exhaustive_search_on_a_segment() -> None:
 
 
 def test_never_worse_than_points() -> None:
-    """积分制's hand-out is feasible, so optimal's expected value is never below it — and
-    strictly above it on many inputs."""
+    """积分制's hand-out is feasible, so optimal's expected value — and its expected won value,
+    a constraint — are never below points'; the expected value is strictly above on many
+    inputs."""
     rng = random.Random(7)
     strictly_better = 0
     for _ in range(300):
         p = random_problem(rng, max_n=8, max_m=3)
         theirs = run("points", p).rep
         assert feasible(p, theirs)[0]
-        mine = quality(p, run("optimal", p).rep)
+        reps = run("optimal", p).rep
+        mine = quality(p, reps)
         assert mine >= quality(p, theirs)
+        assert worth(p, reps)[0] >= worth(p, theirs)[0]
         strictly_better += mine[0] > quality(p, theirs)[0]
     assert strictly_better > 20  # 26 of these 300
 

@@ -13,6 +13,10 @@ customers it receives. For one strategy call (the customers of one segment of th
   ``clip(balance_r + received_r − limit_r, 0, received_r)``: a rep whose balance alone is above
   its limit counts all it receives as excess but is not blamed for last week's balance.
 
+``optimal`` keeps every rep's excess at most its *allowance*, the excess 积分制 (``points``)
+gives that rep on the same input: 0 where points keeps the rep within its limit, so the limit is
+a hard constraint wherever points itself can keep it, and points' own hand-out always meets it.
+
 So the limit moves with what is handed out: a result that places more points raises every
 rep's share. The arithmetic is exact in integers, so a solver and a checker can never disagree:
 points in hundredths (scores carry two decimals; balances are rounded to hundredths) and the
