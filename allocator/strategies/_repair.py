@@ -6,7 +6,7 @@ gives customer a (of group g) to s and takes customer b (of group h) with a lowe
 made only when s may take g's customers and r may take h's on open arcs: arcs of a group with
 a preferred rep who has room lead to preferred reps only. Every rep keeps its count and every
 group its placed customers, so who is full, who is placed and who has a preferred rep stay
-within goals 1–3 of :mod:`.optimal`; the total score handed out, hence every rep's limit, does
+within conditions 1–3 of :mod:`.optimal`; the total score handed out, hence every rep's limit, does
 not move; only r's and s's points change, by the difference of the two scores.
 
 Each pass visits the over reps in order and makes one swap for each: of all pairs it takes the

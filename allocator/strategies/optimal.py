@@ -13,41 +13,50 @@ strategies and referrals are not touched) so that the expected value
    (:mod:`.fair_share` defines share, limit and excess exactly) — except where 积分制 itself
    puts a rep above (a rep who alone covers a territory, the only expert of an industry, a large
    balance carried in): such a rep may receive above its limit at most what 积分制 gives it
-   above its limit. Such reps are flagged (``detail["over"]``) and their reasons say so.
+   above its limit. Such reps are flagged (``detail["over"]``) and their reasons say so;
+5. expects to win at least as much as 积分制: ``Σ value × expected conversion`` (the expected
+   won value of ``allocator compare``; ``problem.value`` counts a duplicate group's rows
+   together) at least 积分制's.
 
-积分制's own hand-out meets all four, so ``optimal``'s expected value is never below
-``points``' on the same input; on small weeks the tests prove it the best by exhaustive search.
-Among hand-outs of the same value it places the most customers, then the largest total score
-(the best customers first, SPEC §3.3), then the most with preferred reps.
+积分制's own hand-out meets all five, so ``optimal``'s expected value and expected won value are
+never below ``points``' on the same input; on small weeks the tests prove it the best by
+exhaustive search. Among hand-outs of the same value it places the most customers, then the
+largest total score (the best customers first, SPEC §3.3), then the most with preferred reps,
+then the largest expected won value.
 
 Expected conversion is ``conversion[rep, class_industry]``, else the rep's overall
 ``rep_conversion``, else 1.0 (so with no history at all the total score placed is maximised).
-Values are compared in whole units of ``score × rate × 10⁶`` (:data:`~._exact.EXACT_SCALE`).
+Values are compared in whole units of ``score × rate × 10⁶`` (:data:`~._exact.EXACT_SCALE`),
+expected won values in thousandths (:data:`~._exact.WORTH_SCALE`).
 
 How it is solved. Customers with the same options (live candidates, preferred flags, industry)
-form a group, split by score into bands (:mod:`._network`), and min-cost flows (OR-Tools
-``SimpleMinCostFlow``) over band → rep arcs decide how many of each band each rep takes:
+form a group, split by score and value into bands (:mod:`._network`), and min-cost flows
+(OR-Tools ``SimpleMinCostFlow``) over band → rep arcs decide how many of each band each rep
+takes. Each *candidate* hand-out is checked against 1–5 exactly (:class:`_Candidates`):
 
 - 积分制 runs first on the same problem: its hand-out fixes each rep's fairness allowance and
-  is the candidate every other one must beat;
+  the least expected won value, and is the candidate every other one must beat;
 - the *relaxation* — value first, over capacities alone — is optimal outright when it also meets
-  2–4 (always so on an exact network, one score per band, that fits 64-bit costs unrounded);
+  2–5 (on an exact network, one score and value per band);
 - otherwise, on small weeks (an exact network of at most :data:`~._exact.EXACT_ARCS` arcs),
   CP-SAT solves the problem exactly (:mod:`._exact`);
-- otherwise, maximum flows that rank preferred reps above value meet 2 and 3 by construction and
-  are *steered* toward 4 over at most :data:`PRICE_ROUNDS` rounds (:class:`_Steering`): a rep
-  above its allowance pays a price per point in the flow's value, which moves its high scores
-  to others, and gets a *fair count* of customers beyond which each costs more than any value,
-  which moves its customers to others.
+- otherwise, flows *anchored* on 积分制's hand-out (:meth:`OptimalStrategy._steer`) keep
+  every rep's count, which meets 2 and 3 by construction, and are steered toward 4 and 5 over at
+  most :data:`STEER_ROUNDS` rounds (fewer on very large networks, :data:`ROUND_ARCS`): a price
+  per point for reps above their allowance, a weight on ``Σ value × rate`` while short of
+  积分制's expected won value, both bisected;
+- the dealings that fail only 4 by a few reps, the nearest first, go through swaps of customers
+  between over reps and reps with room that change no count (:mod:`._repair`).
 
-Of the candidates that meet 1–4 the best (value, then placed, score and preferred) is kept, so a
-large week whose steering falls short keeps 积分制's hand-out rather than a worse one;
-``benchmarks/bench_allocate.py`` prints both strategies' figures.
+Of the candidates that meet 1–5 the best is kept, so a week whose steering falls short keeps
+积分制's hand-out rather than a worse one; ``benchmarks/bench_allocate.py`` prints both
+strategies' figures.
 
 Dealing: a flow fixes how many customers of each band go to each rep; inside a band the highest
 scores go to the best rate less the rep's price, then to preferred reps, then to fewer points per
-weight carried in, then by sheet order, and a band's surplus — its lowest scores — stays
-unassigned. The result is integral and deterministic.
+weight carried in, then by sheet order (a band of alike customers goes to preferred reps first,
+in allocation order), and a band's surplus — its lowest scores — stays unassigned. The result
+is integral and deterministic.
 
 ``figure``: the expected conversion of the customer with its rep. ``detail`` (for the reasons):
 ``rank``, ``best``, ``why``, ``left``, ``over`` of :mod:`._optimal_reasons`.
@@ -103,7 +112,8 @@ PRICE_MAX = 2.0
 """Highest price: above every rate difference (rates are at most 1), so a rep priced this high
 already comes last wherever another candidate can take its customers."""
 RELAXED = ("value", "count", "score", "preferred")
-"""The relaxation's levels: value first, then the tie-breaks."""
+"""The relaxation's levels: value first, then the tie-breaks (the first two where the network is
+not exact, as only there can the relaxation be proven optimal)."""
 REPAIRS = 3
 """Dealings that fail only the fairness allowances (the nearest first) handed to the swaps of
 :mod:`._repair`."""
@@ -112,7 +122,7 @@ REPAIR_REPS = 20
 more): swaps settle a few reps' overshoot, not a plan that missed the limits widely."""
 ANCHORED = ("count", "value")
 """The anchored flows' levels: ``count`` first fills every rep to 积分制's count (preferred
-reps need no level there: the arcs that would break goal 3 are closed)."""
+reps need no level there: the arcs that would break condition 3 are closed)."""
 
 Key = tuple[int, int, int, int, int]
 """``(value units, customers placed, hundredths placed, placed with a preferred rep, worth)``."""
@@ -131,11 +141,11 @@ class _Check:
     beyond: np.ndarray
     """``PPM ×`` hundredths received above limit and allowance, per rep."""
     feasible: bool
-    """Meets goals 1–4 of the module docstring."""
+    """Meets conditions 1–5 of the module docstring."""
 
 
 class _Candidates:
-    """Checks dealings (group arc per customer position) against goals 1–4 and keeps the best
+    """Checks dealings (group arc per customer position) against conditions 1–5 and keeps the best
     that meets them."""
 
     def __init__(
@@ -156,10 +166,10 @@ class _Candidates:
         self.arc_of = np.full(len(score), -1, dtype=np.int64)
         n_groups = int(net.group_of_arc.max(initial=-1)) + 1
         self.group_size = np.bincount(group_of_members(net), minlength=n_groups)
-        self.unfair: list[tuple[int, int, np.ndarray]] = []
+        self.unfair: list[tuple[int, int, int, np.ndarray]] = []
         """Dealings that fail only the fairness allowances, with the ``PPM ×`` hundredths
-        they are beyond them and how many reps: what :func:`._repair.repair` may bring
-        within."""
+        they are beyond them, how many reps and their value: what :func:`._repair.repair` may
+        bring within."""
 
     def check(self, arc_of: np.ndarray) -> _Check:
         net, m = self.net, len(self.net.capacity)
@@ -183,12 +193,12 @@ class _Candidates:
         worth = int(worth_units(self.value[given], net.group_rate[arcs]).sum())
         fair_only = not idle and not outsider and worth >= self.target
         feasible = fair_only and not beyond.any()
+        units = int(np.round(self.score[given] * net.group_rate[arcs] * EXACT_SCALE).sum())
         if fair_only and not feasible:
-            self.unfair.append((int(beyond.sum()), int((beyond > 0).sum()), arc_of))
+            self.unfair.append((int(beyond.sum()), int((beyond > 0).sum()), units, arc_of))
         if feasible:
-            units = np.round(self.score[given] * net.group_rate[arcs] * EXACT_SCALE)
             key = (
-                int(units.astype(np.int64).sum()),
+                units,
                 len(arcs),
                 int(self.cents[given].sum()),
                 int(net.group_preferred[arcs].sum()),
@@ -260,8 +270,9 @@ class OptimalStrategy:
         candidates.target = anchor.worth
 
         # Exact costs only where the relaxation can be exact; coarser ones solve faster.
-        finest = EXACT_SCALE if net.exact else VALUE_SCALE
-        relaxed = solve_flow(net, RELAXED, bypass=True, finest=finest)
+        exact = net.exact
+        finest = EXACT_SCALE if exact else VALUE_SCALE
+        relaxed = solve_flow(net, RELAXED if exact else RELAXED[:2], bypass=True, finest=finest)
         relaxed = deal_bands(net, relaxed, tie, n)
         if not candidates.check(relaxed).feasible:
             solved = None
@@ -275,8 +286,11 @@ class OptimalStrategy:
             if limits is not None:
                 most = max(REPAIR_REPS, m // 50)
                 near = [u for u in candidates.unfair if u[1] <= most]
-                for _, _, dealt in sorted(near, key=lambda u: u[:2])[:REPAIRS]:
-                    candidates.check(repair(net, limits, allowance, cents, dealt))
+                for _, _, value, dealt in sorted(near, key=lambda u: u[:2])[:REPAIRS]:
+                    # Swaps move high scores off the reps that convert them best: they seldom
+                    # add value, so a dealing no better than the best so far is not worth them.
+                    if candidates.best is None or value > candidates.best[0]:
+                        candidates.check(repair(net, limits, allowance, cents, dealt))
         arc_of = candidates.arc_of
 
         given = arc_of >= 0
@@ -294,7 +308,7 @@ class OptimalStrategy:
         n: int,
     ) -> None:
         """Flows anchored on 积分制's hand-out ``points`` (``anchor``: its figures): every rep
-        takes as many customers as under 积分制, so who is full — and with it goals 2 and 3 —
+        takes as many customers as under 积分制, so who is full — and with it conditions 2 and 3 —
         stays as it is, provided a group with a rep who has room places every customer and a
         group with a preferred rep who has room uses only preferred ones. Inside that, the most
         value, steered toward the fairness allowances and toward 积分制's expected won value:
