@@ -15,8 +15,9 @@ the two strategies alternate, so both see the same load on a shared machine.
 It prints the medians of ``--runs`` runs, the ratio optimal / points of each, and what the
 strategies achieved: customers placed, expected won value (Σ value × the owner's smoothed
 conversion, :func:`allocator.compare.expected_won_value`) and the points received above the
-fairness limits of ``optimal`` (:mod:`allocator.strategies.fair_share`; the limit is a goal of
-``optimal`` only, but the same yardstick measures both).
+fairness limits of ``optimal`` (:mod:`allocator.strategies.fair_share`; ``optimal`` keeps
+every rep no further above its limit than ``points`` puts it, and the same yardstick measures
+both).
 """
 
 from __future__ import annotations

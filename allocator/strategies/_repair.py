@@ -9,8 +9,9 @@ group its placed customers, so who is full, who is placed and who has a preferre
 within conditions 1–3 of :mod:`.optimal`; the total score handed out, hence every rep's limit, does
 not move; only r's and s's points change, by the difference of the two scores.
 
-Each pass visits the over reps in order and makes one swap for each: of all pairs it takes the
-smallest difference that covers the rep's overshoot, else the largest difference s can take.
+Each pass visits the over reps in order and makes up to :data:`SWAPS` swaps for each, with
+different customers and receiving reps: the largest differences the receivers can take until
+one covers what is left of the rep's overshoot, then the smallest that covers it.
 Passes go on until no rep is over or no swap is left (at most :data:`PASSES`); the caller
 checks the result like any other candidate.
 """
@@ -22,10 +23,12 @@ import numpy as np
 from ._network import Network, group_of_members
 from .fair_share import PPM, FairLimits
 
-__all__ = ["PASSES", "repair"]
+__all__ = ["PASSES", "SWAPS", "repair"]
 
 PASSES = 200
 """Most passes of swaps."""
+SWAPS = 8
+"""Most swaps per over rep and pass (each with its own customer and receiving rep)."""
 
 
 def _room(
@@ -82,17 +85,14 @@ def repair(
             break
         moved = False
         for r in over.tolist():
-            pair = _best_swap(r, int(need[r]), take, rep, group, score, usable)
-            if pair is None:
-                continue
-            a, b = pair
-            s, shed = int(rep[b]), int(score[a] - score[b])
-            rep[a], rep[b] = s, r
-            received[r] -= shed
-            received[s] += shed
-            need[r] = max(need[r] - shed, 0)
-            take[s] -= shed
-            moved = swapped = True
+            for a, b in _best_swaps(r, int(need[r]), take, rep, group, score, usable):
+                s, shed = int(rep[b]), int(score[a] - score[b])
+                rep[a], rep[b] = s, r
+                received[r] -= shed
+                received[s] += shed
+                need[r] = max(need[r] - shed, 0)
+                take[s] -= shed
+                moved = swapped = True
         if not moved:
             break
     if not swapped:
@@ -105,7 +105,7 @@ def repair(
     return result
 
 
-def _best_swap(
+def _best_swaps(
     r: int,
     need: int,
     take: np.ndarray,
@@ -113,23 +113,30 @@ def _best_swap(
     group: np.ndarray,
     score: np.ndarray,
     usable: np.ndarray,
-) -> tuple[int, int] | None:
-    """Customers (a of ``r``, b of a rep with room) of the best swap for over rep ``r``."""
+) -> list[tuple[int, int]]:
+    """Customers (a of ``r``, b of a rep with room) of up to :data:`SWAPS` swaps for over rep
+    ``r``, each with another customer of ``r`` and another rep with room: the largest
+    differences until the next one covers what is left, then the smallest that covers it."""
     mine = np.flatnonzero(rep == r)
     # Per rep with room: its lowest score among the groups r may take.
     theirs = np.flatnonzero((take[rep] > 0) & usable[group, r])
     if not len(mine) or not len(theirs):
-        return None
+        return []
     theirs = theirs[np.lexsort((theirs, score[theirs], rep[theirs]))]
     first = np.r_[True, rep[theirs][1:] != rep[theirs][:-1]]
     low = theirs[first]
     shed = score[mine][:, None] - score[low][None, :]
     ok = (shed > 0) & (shed <= take[rep[low]][None, :]) & usable[group[mine]][:, rep[low]]
-    if not ok.any():
-        return None
-    covers = ok & (shed >= need)
-    pick = (
-        np.where(covers, shed, np.iinfo(np.int64).max) if covers.any() else np.where(ok, -shed, 1)
-    )
-    i, j = np.unravel_index(int(np.argmin(pick)), pick.shape)
-    return int(mine[i]), int(low[j])
+    pairs: list[tuple[int, int]] = []
+    while need > 0 and len(pairs) < SWAPS and ok.any():
+        covers = ok & (shed >= need)
+        if covers.any():
+            pick = np.where(covers, shed, np.iinfo(np.int64).max)
+        else:
+            pick = np.where(ok, -shed, 1)
+        i, j = np.unravel_index(int(np.argmin(pick)), pick.shape)
+        pairs.append((int(mine[i]), int(low[j])))
+        need -= int(shed[i, j])
+        ok[i, :] = False
+        ok[:, j] = False
+    return pairs

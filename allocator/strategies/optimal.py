@@ -118,8 +118,8 @@ REPAIRS = 3
 """Dealings that fail only the fairness allowances (the nearest first) handed to the swaps of
 :mod:`._repair`."""
 REPAIR_REPS = 20
-"""Most reps beyond their allowance in a dealing handed to the swaps (or 2 % of the reps if
-more): swaps settle a few reps' overshoot, not a plan that missed the limits widely."""
+"""Most reps beyond their allowance in a dealing handed to the swaps (or 10 % of the reps if
+more): swaps settle some reps' overshoot, not a plan that missed the limits widely."""
 ANCHORED = ("count", "value")
 """The anchored flows' levels: ``count`` first fills every rep to 积分制's count (preferred
 reps need no level there: the arcs that would break condition 3 are closed)."""
@@ -272,9 +272,15 @@ class OptimalStrategy:
         # Exact costs only where the relaxation can be exact; coarser ones solve faster.
         exact = net.exact
         finest = EXACT_SCALE if exact else VALUE_SCALE
-        relaxed = solve_flow(net, RELAXED if exact else RELAXED[:2], bypass=True, finest=finest)
-        relaxed = deal_bands(net, relaxed, tie, n)
-        if not candidates.check(relaxed).feasible:
+        # On a network too large for more than the fewest anchored rounds the relaxation is
+        # never within the limits, and costs as much as a round.
+        huge = len(net.tail) * MIN_ROUNDS > ROUND_ARCS
+        if huge:
+            relaxed_ok = False
+        else:
+            relaxed = solve_flow(net, RELAXED if exact else RELAXED[:2], bypass=True, finest=finest)
+            relaxed_ok = candidates.check(deal_bands(net, relaxed, tie, n)).feasible
+        if not relaxed_ok:
             solved = None
             if net.exact and len(net.tail) <= EXACT_ARCS:
                 limit = (limits, allowance) if limits is not None else None
@@ -284,9 +290,10 @@ class OptimalStrategy:
             else:
                 self._steer(net, candidates, anchor, points, tie, n)
             if limits is not None:
-                most = max(REPAIR_REPS, m // 50)
+                most = max(REPAIR_REPS, m // 10)
                 near = [u for u in candidates.unfair if u[1] <= most]
-                for _, _, value, dealt in sorted(near, key=lambda u: u[:2])[:REPAIRS]:
+                repairs = 1 if huge else REPAIRS  # on the largest weeks one is enough
+                for _, _, value, dealt in sorted(near, key=lambda u: u[:2])[:repairs]:
                     # Swaps move high scores off the reps that convert them best: they seldom
                     # add value, so a dealing no better than the best so far is not worth them.
                     if candidates.best is None or value > candidates.best[0]:
