@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import TypeVar
@@ -204,6 +205,15 @@ def test_class_without_candidates_stays_unassigned(name: str) -> None:
     result = run(name, problem([[], [0]], [0, 1], capacity=[5]))
     assert result.rep.tolist() == [-1, 0]
     assert np.isnan(result.figure[0]) and not np.isnan(result.figure[1])
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_scores_missing_everywhere_still_hand_out(name: str) -> None:
+    """NaN scores count as 0 points: 积分制 (and optimal, which runs it) once looped forever on
+    the NaN key they gave."""
+    p = dataclasses.replace(problem([[0, 1]], [0, 0, 0], capacity=[2, 2]), score=np.full(3, np.nan))
+    reps = run(name, p).rep
+    assert sorted(reps.tolist()) == [0, 0, 1] or sorted(reps.tolist()) == [0, 1, 1]
 
 
 @pytest.mark.parametrize("name", OTHERS)

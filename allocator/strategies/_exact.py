@@ -1,7 +1,7 @@
 """The exact solve of ``optimal`` for small weeks: its problem as an integer program (CP-SAT).
 
 The fairness limit in points is a knapsack-like constraint (customers carry different scores), so
-no flow expresses it exactly; on an exact network (one score per band) of at most
+no flow expresses it exactly; on an exact network (one score and value per band) of at most
 ``EXACT_ARCS`` arcs, CP-SAT solves the problem of :mod:`.optimal` exactly: within capacities,
 
 - no customer left out while one of its candidates has room (work-conserving);
@@ -12,7 +12,7 @@ no flow expresses it exactly; on an exact network (one score per band) of at mos
 
 it proves each goal optimal in turn, fixing it before the next:
 
-1. the largest ``Σ round(score × rate × VALUE_SCALE)``;
+1. the largest ``Σ round(score × rate × EXACT_SCALE)``;
 2. most customers handed out;
 3. the largest total score handed out;
 4. most of them with preferred reps.
@@ -35,9 +35,9 @@ if TYPE_CHECKING:  # CP-SAT takes half a second to import; only small weeks need
 __all__ = ["EXACT_ARCS", "EXACT_SCALE", "WORTH_SCALE", "solve_exact", "worth_units"]
 
 EXACT_ARCS = 120
-"""Largest exact network (band → rep arcs) solved by CP-SAT; larger weeks keep the flow's best
-round. Bounding points is subset-sum-like: CP-SAT proves a few dozen arcs at once but can need
-seconds from about sixty on."""
+"""Largest exact network (band → rep arcs) solved by CP-SAT; larger weeks keep the best of the
+flows' candidates and 积分制's hand-out. Bounding points is subset-sum-like: CP-SAT proves a
+few dozen arcs at once but can need seconds from about sixty on."""
 EXACT_SCALE = 10**6
 """``score × rate`` is counted in these units (the same as ``optimal``'s comparisons)."""
 WORTH_SCALE = 1000
@@ -66,7 +66,7 @@ def solve_exact(
     from ortools.sat.python import cp_model
 
     if not net.exact:
-        raise ValueError("the exact solve needs one score per band")
+        raise ValueError("the exact solve needs one score and value per band")
     model = cp_model.CpModel()
     size = net.band_size
     cap = np.minimum(size[net.tail], net.capacity[net.head])

@@ -2,11 +2,12 @@
 min-cost flow over them and the dealing of the flow's counts back to customers.
 
 Customers of classes with the same live candidates, preferred flags and industry have the same
-options and rates, so they form one *group*. A group is split by score into *bands*: one band
-per distinct score when it has few enough (then the network is exact), otherwise equal-count
-slices whose mean score stands for the band (an approximation, used only when the exact network
-would be too large). Customers of a band differ at most by score within the band, so the flow
-decides only *how many* of a band each rep takes; :func:`deal` decides who.
+options and rates, so they form one *group*. A group is split by score and value into *bands*:
+one band per distinct (score, value) when it has few enough (then the network is exact),
+otherwise equal-count slices whose mean score and value stand for the band (an approximation,
+used only when the exact network would be too large). Customers of a band differ at most by
+score and value, so the flow decides only *how many* of a band each rep takes;
+:func:`deal_bands` decides who.
 """
 
 from __future__ import annotations
@@ -275,7 +276,6 @@ def solve_flow(
     worth_weight: float = 0.0,
     capacity: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
-    upper: np.ndarray | None = None,
     bypass: bool | np.ndarray = False,
     finest: int = SCALES[0],
 ) -> np.ndarray:
@@ -286,8 +286,7 @@ def solve_flow(
     a level better; the others are all placed (they must be able to be). Without any bypass
     the flow is a maximum flow. ``price`` (per point, by rep) lowers ``value``,
     ``worth_weight`` (points per unit of value) adds ``Σ value × rate`` to it; ``capacity``
-    replaces the reps' capacities, ``allowed`` (per band arc) closes the others and ``upper``
-    (per band arc) caps them.
+    replaces the reps' capacities and ``allowed`` (per band arc) closes the others.
 
     Weights must fit OR-Tools' 64-bit costs: on very large weeks ``value`` is rounded
     coarser (:data:`SCALES`, from ``finest`` on; coarser costs also solve faster), then the
@@ -316,8 +315,7 @@ def solve_flow(
     for weight, gain in zip(weights, gains, strict=True):
         cost -= weight * gain
     size = net.band_size
-    most = size[net.tail] if upper is None else np.minimum(size[net.tail], upper)
-    most = most if allowed is None else np.where(allowed, most, 0)
+    most = size[net.tail] if allowed is None else np.where(allowed, size[net.tail], 0)
     flow = min_cost_flow.SimpleMinCostFlow()
     sink = n_bands + m
     arcs = flow.add_arcs_with_capacity_and_unit_cost(net.tail, net.head + n_bands, most, cost)
@@ -362,14 +360,11 @@ def deal_bands(
     tie: np.ndarray,
     n_customers: int,
     price: np.ndarray | None = None,
-    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """The group arc of each customer position (-1: none) realising customers per band arc
     exactly: each band's top scores to the best ``rate − price`` (no price: the best rate), then
     to preferred arcs, then to fewer points per weight carried in (``tie``), then by position;
-    the band's surplus (its lowest scores) stays unassigned. ``fixed`` (a group arc per
-    customer position, -1: none) keeps those customers where they are, counted in ``quota``.
-    A band of one score (all of an
+    the band's surplus (its lowest scores) stays unassigned. A band of one score (all of an
     exact network) goes to preferred arcs first, as the order changes nothing but who gets
     which equal customer; on coarser bands the order puts the high scores where they convert
     best and keeps priced reps (above their limits) on the lower ones."""
@@ -384,18 +379,9 @@ def deal_bands(
     first_key = np.where(one, ~net.preferred, -net_rate)
     second_key = np.where(one, -net_rate, ~net.preferred)
     order = np.lexsort((head, tie[head], second_key, first_key, net.tail))
-    members, band_start = net.members, net.band_start
-    if fixed is not None:  # these customers keep their arcs; the bands deal the others
-        kept = fixed[members] < 0
-        band = np.repeat(np.arange(len(band_start) - 1), net.band_size)
-        members = members[kept]
-        band_start = np.r_[0, np.cumsum(np.bincount(band[kept], minlength=len(band_start) - 1))]
-        quota = np.maximum(quota - quota_of(net, fixed), 0)
     order = order[quota[order] > 0]
-    at, items = _hand_out(order, quota[order], net.tail[order], band_start)
-    chosen[members[at]] = net.arc[items]
-    if fixed is not None:
-        chosen[fixed >= 0] = fixed[fixed >= 0]
+    at, items = _hand_out(order, quota[order], net.tail[order], net.band_start)
+    chosen[net.members[at]] = net.arc[items]
     return chosen
 
 

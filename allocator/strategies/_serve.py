@@ -48,7 +48,10 @@ def serve(
     off = np.where(broken, math.inf, off_arr).tolist()
     div = np.where(broken, 1.0, div_arr).tolist()
     received = [0.0] * m
-    charge = [1.0] * n if amount is None else np.asarray(amount, dtype=float).tolist()
+    # A NaN charge would make the rep's key NaN, which never equals itself: count it as 0.
+    charge = (
+        [1.0] * n if amount is None else np.nan_to_num(np.asarray(amount, dtype=float)).tolist()
+    )
     key = [-1.0] * m if recency else [o / d for o, d in zip(off, div, strict=True)]
     classes = problem.customer_class.tolist()
     # One lazy heap per distinct (candidates, preferred, primary), built when its first customer

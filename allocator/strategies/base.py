@@ -49,7 +49,8 @@ class AssignmentProblem:
     value — at least that of ``points``; empty: no values."""
     fairness_slack: float = 0.25
     """``optimal`` keeps every rep's points within ``(1 + fairness_slack) ×`` its weighted fair
-    share (``allocator.toml``: ``[optimal] fairness_slack``); ``inf`` turns the limit off."""
+    share, or no further above it than ``points`` puts the rep (``allocator.toml``:
+    ``[optimal] fairness_slack``); ``inf`` turns the limit off."""
 
     def __post_init__(self) -> None:
         if math.isnan(self.fairness_slack) or self.fairness_slack < 0:

@@ -22,7 +22,7 @@ strategies and referrals are not touched) so that the expected value
 never below ``points``' on the same input; on small weeks the tests prove it the best by
 exhaustive search. Among hand-outs of the same value it places the most customers, then the
 largest total score (the best customers first, SPEC §3.3), then the most with preferred reps,
-then the largest expected won value.
+and among candidates equal on all of these, the larger expected won value is kept.
 
 Expected conversion is ``conversion[rep, class_industry]``, else the rep's overall
 ``rep_conversion``, else 1.0 (so with no history at all the total score placed is maximised).
@@ -37,7 +37,9 @@ takes. Each *candidate* hand-out is checked against 1–5 exactly (:class:`_Cand
 - 积分制 runs first on the same problem: its hand-out fixes each rep's fairness allowance and
   the least expected won value, and is the candidate every other one must beat;
 - the *relaxation* — value first, over capacities alone — is optimal outright when it also meets
-  2–5 (on an exact network, one score and value per band);
+  2–5 (on an exact network, one score and value per band, whose costs fit 64-bit integers at
+  :data:`~._exact.EXACT_SCALE` with every tie-break: small weeks; on larger ones it is one
+  more candidate);
 - otherwise, on small weeks (an exact network of at most :data:`~._exact.EXACT_ARCS` arcs),
   CP-SAT solves the problem exactly (:mod:`._exact`);
 - otherwise, flows *anchored* on 积分制's hand-out (:meth:`OptimalStrategy._steer`) keep
@@ -92,7 +94,8 @@ __all__ = ["OptimalStrategy", "expected_conversion"]
 
 ARC_BUDGET = 500_000
 """Most band → rep arcs once groups are split into score bands: up to this, every group gets
-as many bands as the budget allows it (all its scores when they fit: an exact network)."""
+as many bands as the budget allows it (all its (score, value) pairs when they fit: an exact
+network)."""
 STEER_ROUNDS = 12
 """Most anchored flows; the best candidate is kept."""
 MIN_ROUNDS = 4
