@@ -30,6 +30,7 @@ __all__ = [
     "group_of_members",
     "pair_conversion",
     "quota_of",
+    "rooms",
     "solve_flow",
 ]
 
@@ -383,6 +384,19 @@ def deal_bands(
     at, items = _hand_out(order, quota[order], net.tail[order], net.band_start)
     chosen[net.members[at]] = net.arc[items]
     return chosen
+
+
+def rooms(net: Network, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """With ``taken`` customers per rep — per group (as in ``group_of_arc``): a candidate has
+    room, a preferred one has room; per group arc: it is *open*, i.e. preferred or of a group
+    without a preferred rep who has room (every strategy tries preferred reps first)."""
+    room = (np.asarray(taken) < net.capacity)[net.group_rep]
+    n_groups = int(net.group_of_arc.max(initial=-1)) + 1
+    has_room = np.zeros(n_groups, dtype=bool)
+    has_room[net.group_of_arc[room]] = True
+    expert_room = np.zeros(n_groups, dtype=bool)
+    expert_room[net.group_of_arc[room & net.group_preferred]] = True
+    return has_room, expert_room, net.group_preferred | ~expert_room[net.group_of_arc]
 
 
 def group_of_members(net: Network) -> np.ndarray:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._network import Network, group_of_members
+from ._network import Network, group_of_members, rooms
 from .fair_share import PPM, FairLimits
 
 __all__ = ["PASSES", "SWAPS", "repair"]
@@ -47,14 +47,10 @@ def _room(
 
 
 def _open_arcs(net: Network, taken: np.ndarray, n_groups: int) -> np.ndarray:
-    """Groups × reps: the rep may take the group's customers (a live candidate, and preferred
-    if the group has a preferred rep with room)."""
-    room = (taken < net.capacity)[net.group_rep]
-    free_expert = np.zeros(n_groups, dtype=bool)
-    free_expert[net.group_of_arc[room & net.group_preferred]] = True
-    usable = net.group_preferred | ~free_expert[net.group_of_arc]
+    """Groups × reps: the rep may take the group's customers (an open arc of :func:`rooms`)."""
+    open_arc = rooms(net, taken)[2]
     table = np.zeros((n_groups, len(net.capacity)), dtype=bool)
-    table[net.group_of_arc[usable], net.group_rep[usable]] = True
+    table[net.group_of_arc[open_arc], net.group_rep[open_arc]] = True
     return table
 
 

@@ -82,6 +82,7 @@ from ._network import (
     expected_conversion,
     group_of_members,
     quota_of,
+    rooms,
     solve_flow,
 )
 from ._optimal_reasons import reason_details
@@ -185,14 +186,10 @@ class _Candidates:
             beyond = np.maximum(self.limits.scaled_excess(received) - self.allowance, 0)
         else:
             beyond = np.zeros(m, dtype=np.int64)
-        open_arc = (taken < net.capacity)[net.group_rep]
-        n_groups = len(self.group_size)
-        has_room = np.bincount(net.group_of_arc, weights=open_arc, minlength=n_groups) > 0
-        placed = np.bincount(net.group_of_arc[arcs], minlength=n_groups)
+        has_room, _, open_arc = rooms(net, taken)
+        placed = np.bincount(net.group_of_arc[arcs], minlength=len(self.group_size))
         idle = bool(((placed < self.group_size) & has_room).any())
-        expert_room = open_arc & net.group_preferred
-        free_expert = np.bincount(net.group_of_arc, weights=expert_room, minlength=n_groups) > 0
-        outsider = bool((~net.group_preferred[arcs] & free_expert[net.group_of_arc[arcs]]).any())
+        outsider = bool((~open_arc[arcs]).any())
         worth = int(worth_units(self.value[given], net.group_rate[arcs]).sum())
         fair_only = not idle and not outsider and worth >= self.target
         feasible = fair_only and not beyond.any()
@@ -285,13 +282,13 @@ class OptimalStrategy:
             relaxed_ok = candidates.check(deal_bands(net, relaxed, tie, n)).feasible
         if not relaxed_ok:
             solved = None
-            if net.exact and len(net.tail) <= EXACT_ARCS:
+            if exact and len(net.tail) <= EXACT_ARCS:
                 limit = (limits, allowance) if limits is not None else None
                 solved = solve_exact(net, limit, candidates.target, quota_of(net, points))
             if solved is not None:
                 candidates.check(deal_bands(net, solved, tie, n))
             else:
-                self._steer(net, candidates, anchor, points, tie, n)
+                self._steer(net, candidates, anchor, tie, n)
             if limits is not None:
                 most = max(REPAIR_REPS, m // 10)
                 near = [u for u in candidates.unfair if u[1] <= most]
@@ -313,11 +310,10 @@ class OptimalStrategy:
         net: Network,
         candidates: _Candidates,
         anchor: _Check,
-        points: np.ndarray,
         tie: np.ndarray,
         n: int,
     ) -> None:
-        """Flows anchored on 积分制's hand-out ``points`` (``anchor``: its figures): every rep
+        """Flows anchored on 积分制's hand-out (``anchor``: its figures): every rep
         takes as many customers as under 积分制, so who is full — and with it conditions 2 and 3 —
         stays as it is, provided a group with a rep who has room places every customer and a
         group with a preferred rep who has room uses only preferred ones. Inside that, the most
@@ -329,13 +325,9 @@ class OptimalStrategy:
           its weight bisected the same way.
 
         Rounds go on after a feasible one, as lower prices and weights may find more value."""
-        room = (anchor.taken < net.capacity)[net.group_rep]
-        n_groups = len(candidates.group_size)
-        open_group = np.bincount(net.group_of_arc, weights=room, minlength=n_groups) > 0
-        expert_room = room & net.group_preferred
-        free_expert = np.bincount(net.group_of_arc, weights=expert_room, minlength=n_groups) > 0
-        allowed = (net.group_preferred | ~free_expert[net.group_of_arc])[net.arc]
-        bypass = ~open_group[group_of_members(net)[net.band_start[:-1]]]
+        has_room, _, open_arc = rooms(net, anchor.taken)
+        allowed = open_arc[net.arc]
+        bypass = ~has_room[group_of_members(net)[net.band_start[:-1]]]
         members = net.members
         total_value = float(candidates.value[members].sum())
         norm = float(candidates.score[members].sum()) / total_value if total_value > 0 else 0.0
